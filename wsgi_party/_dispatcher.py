@@ -1,0 +1,168 @@
+"""Route-level dispatch: several apps behind one prefix, one route at a time.
+
+Move single routes out of a legacy app without giving the new app a prefix
+of its own::
+
+    from wsgi_party import RouteDispatcher, WSGIParty
+
+    site = RouteDispatcher({"new": flask_app, "legacy": django_app}, default="legacy")
+    application = WSGIParty(site)
+
+Each request goes to the first member, in the order given, whose ``match``
+service claims it for the request's method, else to ``default``. A member
+that has the path only for other methods gets the request (and answers 405
+as it would alone) unless ``default`` routes that method itself. Every
+member is invited directly, and joins under its key.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from ._exceptions import HighAndDry
+from ._invitations import INVITE_PATH, Invitation
+from ._operator import PartylineOperator
+from ._services import Matcher
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["RouteDispatcher"]
+
+log = logging.getLogger("wsgi_party.dispatcher")
+
+
+class RouteDispatcher:
+    """WSGI dispatcher over apps that share one prefix, by route.
+
+    ``members`` maps member names to apps; the first listed wins when two
+    claim a request. ``default`` names the member that gets every request
+    nobody claims (the legacy app); without one those get 404.
+    """
+
+    def __init__(
+        self, members: Mapping[str, WSGIApplication], *, default: str | None = None
+    ) -> None:
+        if not members:
+            raise ValueError("RouteDispatcher needs at least one member")
+        for name in members:
+            if not isinstance(name, str) or not name or ":" in name:
+                raise ValueError(f"member name {name!r} must be a non-empty string without ':'")
+        if default is not None and default not in members:
+            raise ValueError(
+                f"default {default!r} is not one of the members ({', '.join(map(repr, members))})"
+            )
+        self.members: dict[str, WSGIApplication] = dict(members)
+        self.default = default
+        #: Members' matchers in precedence order, filled as they join.
+        self._matchers: list[tuple[str, WSGIApplication, Matcher]] = []
+        self._default_matcher: Matcher | None = None
+        #: How many times a member's match raised (it then claimed nothing).
+        self.match_errors = 0
+
+    def __repr__(self) -> str:
+        return f"<RouteDispatcher {list(self.members)} default={self.default!r}>"
+
+    def __party_invitations__(self) -> list[Invitation]:
+        """Invite every member directly (not through path routing)."""
+        self._matchers = []
+        self._default_matcher = None
+        return [
+            Invitation(INVITE_PATH, self._door(name, app), "", name)
+            for name, app in self.members.items()
+        ]
+
+    def _door(self, name: str, app: WSGIApplication) -> WSGIApplication:
+        """Wrap ``app`` so that joining also registers its matcher here."""
+
+        def invite(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            operator = environ["partyline"]
+            result = app(environ, start_response)
+            if isinstance(operator, PartylineOperator) and operator.handlers:
+                operator.name = name
+                handlers = operator.services.get("match", ())
+                if handlers:
+                    handler = handlers[0]
+                    matcher: Matcher = getattr(handler, "matcher", None) or _via_handler(handler)
+                    if name == self.default:
+                        self._default_matcher = matcher
+                    else:
+                        self._register(name, app, matcher)
+                    operator.on_close(lambda: self._unregister(name))
+            return result
+
+        return invite
+
+    def _register(self, name: str, app: WSGIApplication, matcher: Matcher) -> None:
+        order = list(self.members)
+        entries = [e for e in self._matchers if e[0] != name]
+        entries.append((name, app, matcher))
+        entries.sort(key=lambda e: order.index(e[0]))
+        self._matchers = entries
+
+    def _unregister(self, name: str) -> None:
+        self._matchers = [e for e in self._matchers if e[0] != name]
+        if name == self.default:
+            self._default_matcher = None
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Send the request to the member that claims it."""
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO", "") or "/"
+        fallback: WSGIApplication | None = None
+        for name, app, matcher in self._matchers:
+            try:
+                _endpoint, allowed, _methods = matcher(method, path)
+            except HighAndDry:
+                continue
+            except Exception as exc:  # noqa: BLE001 - a broken member must not take the site down
+                self._match_failed(name, method, path, exc)
+                continue
+            if allowed:
+                return app(environ, start_response)
+            if fallback is None:
+                fallback = app
+        if fallback is not None and not self._default_routes(method, path):
+            return fallback(environ, start_response)
+        if self.default is not None:
+            return self.members[self.default](environ, start_response)
+        return _not_found(start_response)
+
+    def _default_routes(self, method: str, path: str) -> bool:
+        matcher = self._default_matcher
+        if matcher is None:
+            return False
+        try:
+            _endpoint, allowed, _methods = matcher(method, path)
+        except Exception:  # noqa: BLE001 - no route (HighAndDry) or a failure
+            return False
+        return allowed
+
+    def _match_failed(self, name: str, method: str, path: str, exc: Exception) -> None:
+        self.match_errors += 1
+        log.error(
+            "member %r failed to match %s %s (%s: %s); passing the request on",
+            name,
+            method,
+            path,
+            type(exc).__name__,
+            exc,
+        )
+
+
+def _via_handler(handler: t.Callable[[object], t.Any]) -> Matcher:
+    def matcher(method: str, path: str) -> tuple[str | None, bool, Iterable[str]]:
+        answer = handler((method, path))
+        return answer.endpoint, answer.allowed, answer.methods
+
+    return matcher
+
+
+def _not_found(start_response: StartResponse) -> list[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+    return [b"404 Not Found\n"]

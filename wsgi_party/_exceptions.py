@@ -1,0 +1,101 @@
+"""The exceptions of the partyline.
+
+Every error wsgi_party raises derives from :class:`PartylineException`, so
+one ``except PartylineException`` catches them all::
+
+    try:
+        url = party.url_for("blog:post", id=3)
+    except UrlBuildError as exc:
+        log.warning("no such link: %s", exc)
+
+Several also derive from the built-in exception a caller would expect
+(``LookupError`` for a missing member or answer, ``RuntimeError`` for a closed
+party or a missing request scope), so code that already catches those keeps
+working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HighAndDry",
+    "InvalidServiceName",
+    "InvitationError",
+    "NoAnswer",
+    "NoPartylineContext",
+    "NoSuchMember",
+    "NoSuchServiceName",
+    "PartyClosed",
+    "PartylineException",
+    "RecursiveAsk",
+    "UrlBuildError",
+]
+
+
+class PartylineException(Exception):
+    """Base class of every exception raised by wsgi_party."""
+
+
+class HighAndDry(PartylineException):
+    """Raised by a handler that has no answer, so the ask skips it.
+
+    This is how a member says "not mine": a ``url`` handler that has no such
+    endpoint raises it and the next member is asked.
+    """
+
+
+class NoSuchServiceName(PartylineException):
+    """Nobody connected a handler for the asked service.
+
+    Not raised when the party was made with ``ignore_missing_services=True``.
+    """
+
+
+class InvalidServiceName(PartylineException, ValueError):
+    """A service name that is not a non-empty string was connected or asked."""
+
+
+class NoSuchMember(PartylineException, LookupError):
+    """A targeted ask named a member that is not in the party."""
+
+
+class NoAnswer(PartylineException, LookupError):
+    """Every handler asked raised :class:`HighAndDry` (or there were none).
+
+    Raised by ``ask_first`` and by targeted asks, which promise one answer.
+    """
+
+
+class UrlBuildError(NoAnswer):
+    """No member could build a URL for the endpoint.
+
+    The message names the endpoint and the members that were asked. The
+    framework integrations turn it into the framework's own kind of error.
+    """
+
+    def __init__(self, message: str, endpoint: str, asked: tuple[str, ...]) -> None:
+        super().__init__(message)
+        #: The endpoint that could not be built.
+        self.endpoint = endpoint
+        #: Names of the members that were asked, in the order asked.
+        self.asked = asked
+
+
+class InvitationError(PartylineException):
+    """Bootstrapping failed: an invite raised or answered with a server error,
+    an application joined twice, or two members chose the same name.
+
+    The message names the invite path. The party is left as if that bootstrap
+    had never started: every member it had already admitted is released.
+    """
+
+
+class PartyClosed(PartylineException, RuntimeError):
+    """The party (or the operator used) has been closed."""
+
+
+class RecursiveAsk(PartylineException, RecursionError):
+    """Asks nested too deeply: a handler kept asking the partyline again."""
+
+
+class NoPartylineContext(PartylineException, RuntimeError):
+    """``wsgi_party.partyline`` was used outside a member's request."""

@@ -1,0 +1,104 @@
+"""Make any WSGI application a party member.
+
+Wrap the app where you mount it; the wrapper answers the invitation and binds
+:data:`wsgi_party.partyline` during the app's requests::
+
+    from wsgi_party import PartyMember
+
+    status = PartyMember(status_app, name="status", services={
+        "health": lambda payload: {"ok": True},
+    })
+    application = WSGIParty(DispatcherMiddleware(shop, {"/status": status}))
+
+An app routed by a werkzeug :class:`~werkzeug.routing.Map` (found as
+``app.url_map``, or passed as ``url_map=``) answers ``url``, ``routes`` and
+``match`` from it with no more code. Every member answers ``ping``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from werkzeug.routing import Map
+
+from ._context import bind_request, unbind_request
+from ._invitations import INVITE_PATH
+from ._operator import Handler, PartylineOperator
+from ._routing import connect_map_services
+from ._services import standard_handlers
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["PartyMember"]
+
+#: The environ key of the operator; the same as ``WSGIParty.partyline_key``.
+PARTYLINE_KEY = "partyline"
+
+
+class PartyMember:
+    """WSGI wrapper that makes ``app`` join the party it is invited to.
+
+    ``name`` is the member name (default: derived from the mount).
+    ``services`` maps service names to handlers to connect on joining.
+    ``url_map`` is the app's werkzeug ``Map``, if it is not ``app.url_map``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        name: str | None = None,
+        services: Mapping[str, Handler] | None = None,
+        url_map: Map | None = None,
+    ) -> None:
+        self.app = app
+        self.name = name
+        self.services: dict[str, Handler] = dict(services or {})
+        found = url_map if url_map is not None else getattr(app, "url_map", None)
+        self.url_map: Map | None = found if isinstance(found, Map) else None
+        #: The operator of the party this app is a member of, if any.
+        self.operator: PartylineOperator | None = None
+
+    def __repr__(self) -> str:
+        return f"<PartyMember {self.name!r} of {self.app!r}>"
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        operator = environ.get(PARTYLINE_KEY)
+        if operator is not None and isinstance(operator, PartylineOperator):
+            if environ.get("PATH_INFO", "").rstrip("/") == INVITE_PATH.rstrip("/"):
+                return self._accept(operator, start_response)
+        current = self.operator
+        if current is None:
+            return self.app(environ, start_response)
+        token = bind_request(current, environ)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            unbind_request(token)
+
+    def _accept(
+        self, operator: PartylineOperator, start_response: StartResponse
+    ) -> list[bytes]:
+        if not operator.join(self.app, name=self.name):
+            body = (operator.declined or "declined").encode()
+            start_response("409 Conflict", [("Content-Type", "text/plain; charset=utf-8")])
+            return [body]
+        for service_name, handler in self.services.items():
+            operator.connect(service_name, handler)
+        if self.url_map is not None and "url" not in self.services:
+            connect_map_services(operator, self.url_map)
+        else:
+            standard_handlers(operator)
+        self.operator = operator
+        operator.on_close(lambda: self._left(operator))
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"joined\n"]
+
+    def _left(self, operator: PartylineOperator) -> None:
+        if self.operator is operator:
+            self.operator = None

@@ -1,0 +1,214 @@
+"""The operator: one member's handle on the partyline.
+
+Each invitation carries a fresh :class:`PartylineOperator` in
+``environ["partyline"]``. The invited app keeps it, connects its handlers
+through it and asks the others through it::
+
+    def invite_view(environ, start_response):
+        operator = environ["partyline"]
+        if operator.join(my_app, name="shop"):
+            operator.connect("ping", lambda payload: "pong")
+        start_response("200 OK", [])
+        return [b""]
+
+    # later, in a view of my_app
+    operator.ask_around("ping", None)   # every other member answers
+
+Asking through an operator never reaches the handlers connected through it:
+an app does not answer itself.
+"""
+
+from __future__ import annotations
+
+import typing as t
+import weakref
+
+from ._exceptions import InvalidServiceName, InvitationError, PartyClosed
+from ._url import UrlRequest
+
+if t.TYPE_CHECKING:
+    from ._party import WSGIParty
+
+__all__ = ["Handler", "PartylineOperator"]
+
+#: A handler takes the ask's payload and returns an answer, or raises
+#: :class:`~wsgi_party.HighAndDry` to be skipped.
+Handler = t.Callable[[t.Any], t.Any]
+
+# Which live operator each application object joined through, so the same
+# app cannot join a second live party (its handlers would answer twice).
+# Keyed by id(); the entry holds a weak reference to the operator, which dies
+# with its party if the party is dropped without being closed.
+_joined: dict[int, tuple[t.Any, weakref.ref[PartylineOperator]]] = {}
+
+
+class PartylineOperator:
+    """A member's connection to the party, handed out with each invitation.
+
+    ``partyline`` is the :class:`~wsgi_party.WSGIParty` (anything with
+    ``connect`` and ``ask_around`` works, as in 0.1). ``handlers`` is the set
+    of every handler connected through this operator; those are skipped when
+    this operator asks.
+    """
+
+    def __init__(self, partyline: WSGIParty) -> None:
+        #: The party this operator connects to.
+        self.partyline = partyline
+        #: Every handler connected through this operator (0.1 API).
+        self.handlers: set[Handler] = set()
+        #: This operator's own handlers by service name, in connect order.
+        self.services: dict[str, list[Handler]] = {}
+        #: The member name: chosen by the app through :meth:`join`, else
+        #: derived from the mount when the invitation completes.
+        self.name: str | None = None
+        #: Where the app is mounted inside the party ("" for the root).
+        self.script_name: str = ""
+        #: The invite path this operator was sent to.
+        self.invite_path: str | None = None
+        #: Why the app declined the invitation, if it did.
+        self.declined: str | None = None
+        self.closed = False
+        self._app_key: int | None = None
+        self._on_close: list[t.Callable[[], object]] = []
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<PartylineOperator {self.name!r} at {self.script_name or '/'!r}{state}>"
+
+    # -- joining -----------------------------------------------------------
+
+    def join(self, app: object, *, name: str | None = None) -> bool:
+        """Claim membership for ``app``; returns ``False`` if it declined.
+
+        An app that is already a member of another live party declines (the
+        reason is recorded on the invitation and reported by the party), so
+        it never answers twice. Joining the same party twice is an
+        :class:`~wsgi_party.InvitationError`. ``name`` is the member name the
+        app chooses; without one it is derived from the mount.
+        """
+        self._check_open()
+        key = id(app)
+        entry = _joined.get(key)
+        if entry is not None:
+            owner, ref = entry
+            other = ref()
+            if owner is app and other is not None and not other.closed:
+                if other.partyline is self.partyline:
+                    raise InvitationError(
+                        f"{_describe(app)} was invited at {self.invite_path!r} but"
+                        f" already joined this party as member {other.name!r}"
+                        f" (invited at {other.invite_path!r}); mount each app once"
+                    )
+                self.decline(
+                    f"{_describe(app)} is already member {other.name!r} of another"
+                    f" live party (invited at {other.invite_path!r}); close() that"
+                    " party before inviting the app to a new one"
+                )
+                return False
+        _joined[key] = (app, weakref.ref(self))
+        self._app_key = key
+        if name is not None:
+            if not isinstance(name, str) or not name or ":" in name:
+                raise InvitationError(
+                    f"member name {name!r} (invited at {self.invite_path!r}) must be"
+                    " a non-empty string without ':'"
+                )
+            self.name = name
+        return True
+
+    def decline(self, reason: str) -> None:
+        """Decline the invitation; ``reason`` is reported by the party."""
+        self.declined = reason
+
+    def on_close(self, callback: t.Callable[[], object]) -> None:
+        """Call ``callback`` when the party closes (integrations drop state)."""
+        self._on_close.append(callback)
+
+    # -- handlers ----------------------------------------------------------
+
+    def connect(self, service_name: str, handler: Handler) -> t.Any:
+        """Connect ``handler`` to ``service_name`` on the partyline."""
+        if not isinstance(service_name, str) or not service_name:
+            raise InvalidServiceName(
+                f"service name must be a non-empty string, got {service_name!r}"
+                f" (member {self.name!r})"
+            )
+        self._check_open()
+        self.handlers.add(handler)
+        self.services.setdefault(service_name, []).append(handler)
+        return self.partyline.connect(service_name, handler)
+
+    def disconnect(self, service_name: str, handler: Handler) -> None:
+        """Disconnect a handler connected through this operator."""
+        own = self.services.get(service_name, [])
+        if handler not in own:
+            raise LookupError(
+                f"handler {handler!r} is not connected to service {service_name!r}"
+                f" through member {self.name!r}"
+            )
+        own.remove(handler)
+        if not own:
+            del self.services[service_name]
+        if not any(handler in hs for hs in self.services.values()):
+            self.handlers.discard(handler)
+        self.partyline.disconnect(service_name, handler)
+
+    # -- asking ------------------------------------------------------------
+
+    def ask_around(self, service_name: str, payload: t.Any) -> list[t.Any]:
+        """Ask every other member's handlers; return their answers in join order."""
+        return self.partyline.ask_around(service_name, payload, operator=self)
+
+    def ask_first(self, service_name: str, payload: t.Any) -> t.Any:
+        """Ask the other members in join order; return the first answer."""
+        return self.partyline.ask_first(service_name, payload, operator=self)
+
+    def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
+        """Ask the one member named ``member`` (see :meth:`WSGIParty.ask`)."""
+        return self.partyline.ask(member, service_name, payload)
+
+    def url_for(self, endpoint: str, **values: t.Any) -> str:
+        """Build a URL to another member's endpoint, with Flask's conventions.
+
+        ``_external``, ``_anchor`` and ``_method`` work as in Flask's
+        ``url_for``; ``"member:endpoint"`` targets one member.
+        """
+        return self.partyline.build_url(_url_request(endpoint, values), operator=self)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise PartyClosed(f"the operator of member {self.name!r} is closed")
+
+    def _release(self) -> None:
+        """Drop every handler and the app's membership (called by the party)."""
+        if self.closed:
+            return
+        self.closed = True
+        for service_name, own in list(self.services.items()):
+            for handler in own:
+                self.partyline._forget(service_name, handler)
+        self.services.clear()
+        self.handlers.clear()
+        if self._app_key is not None:
+            entry = _joined.get(self._app_key)
+            if entry is not None and entry[1]() is self:
+                del _joined[self._app_key]
+            self._app_key = None
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
+
+
+def _url_request(endpoint: str, values: dict[str, t.Any]) -> UrlRequest:
+    external = bool(values.pop("_external", False))
+    anchor = values.pop("_anchor", None)
+    method = values.pop("_method", None)
+    return UrlRequest(endpoint, values, external=external, anchor=anchor, method=method)
+
+
+def _describe(app: object) -> str:
+    name = getattr(app, "name", None) or getattr(app, "import_name", None)
+    kind = type(app).__name__
+    return f"{kind} {name!r}" if isinstance(name, str) else f"{kind} at {id(app):#x}"

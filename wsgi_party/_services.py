@@ -1,0 +1,154 @@
+"""The standard services every member answers, and their payloads.
+
+========  ===========================  =====================================
+service   payload                      answer
+========  ===========================  =====================================
+``url``   :class:`~wsgi_party.UrlRequest`  the URL string
+``ping``  anything                     :class:`Pong` (equal to ``"pong"``)
+``routes`` anything                    a list of :class:`Route`
+``match`` :class:`MatchRequest`        a :class:`Match`, or ``HighAndDry``
+========  ===========================  =====================================
+
+::
+
+    party.ask_around("ping", None)              # ['pong', 'pong']
+    [r.rule for r in party.ask("blog", "routes", None)]
+    party.ask("blog", "match", MatchRequest("GET", "/post/3"))
+
+:func:`standard_handlers` connects ``ping``, ``routes`` and ``match`` for a
+member from two framework-specific callables, so every integration answers
+them the same way.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from ._exceptions import HighAndDry, PartylineException
+
+if t.TYPE_CHECKING:
+    from ._operator import PartylineOperator
+
+__all__ = ["Match", "MatchRequest", "Pong", "Route", "standard_handlers"]
+
+
+class Pong(str):
+    """The answer to ``ping``: the string ``"pong"``, carrying the member's name."""
+
+    member: str
+
+    def __new__(cls, member: str) -> Pong:
+        pong = super().__new__(cls, "pong")
+        pong.member = member
+        return pong
+
+    def __repr__(self) -> str:
+        return f"Pong(member={self.member!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route of a member, as answered to ``routes``."""
+
+    #: The member that serves it.
+    member: str
+    #: The endpoint (Flask endpoint, Pyramid route name, Django URL name).
+    endpoint: str
+    #: The rule with the member's mount in front, e.g. ``/blog/post/<int:id>``.
+    rule: str
+    #: HTTP methods it accepts; empty when it accepts any.
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRequest:
+    """Payload of ``match``: would a member route this request?
+
+    ``path`` is relative to the member's mount (its ``PATH_INFO``).
+    """
+
+    method: str
+    path: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.method, str) or not isinstance(self.path, str):
+            raise PartylineException(
+                f"MatchRequest needs a method and a path as strings, got"
+                f" {self.method!r}, {self.path!r}"
+            )
+
+    @classmethod
+    def coerce(cls, payload: object) -> MatchRequest:
+        """Accept a :class:`MatchRequest` or a ``(method, path)`` tuple."""
+        if isinstance(payload, MatchRequest):
+            return payload
+        if isinstance(payload, tuple) and len(payload) == 2:
+            return cls(*payload)
+        raise PartylineException(
+            f"a 'match' payload must be a MatchRequest or (method, path), got {payload!r}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A member's claim on a request, answered to ``match``.
+
+    ``allowed`` is false when the member has the path but not for this
+    method; it would then answer 405 with ``methods``.
+    """
+
+    member: str
+    endpoint: str | None
+    allowed: bool = True
+    methods: tuple[str, ...] = ()
+
+
+#: Lists a member's routes as (endpoint, rule relative to the mount, methods).
+RouteLister = t.Callable[[], t.Iterable[tuple[str, str, t.Iterable[str]]]]
+
+#: Matches (method, path): returns (endpoint, allowed, methods) or raises
+#: HighAndDry when the member has no route for the path.
+Matcher = t.Callable[[str, str], tuple[str | None, bool, t.Iterable[str]]]
+
+
+def standard_handlers(
+    operator: PartylineOperator,
+    list_routes: RouteLister | None = None,
+    match: Matcher | None = None,
+) -> None:
+    """Connect ``ping``, and ``routes`` and ``match`` when given, for a member."""
+
+    def ping(payload: object) -> Pong:
+        return Pong(operator.name or "")
+
+    operator.connect("ping", ping)
+
+    if list_routes is not None:
+        lister = list_routes
+
+        def routes(payload: object) -> list[Route]:
+            mount = operator.script_name
+            return [
+                Route(operator.name or "", endpoint, mount + rule, tuple(sorted(methods)))
+                for endpoint, rule, methods in lister()
+            ]
+
+        operator.connect("routes", routes)
+
+    if match is not None:
+        matcher = match
+
+        def match_handler(payload: object) -> Match:
+            request = MatchRequest.coerce(payload)
+            endpoint, allowed, methods = matcher(request.method.upper(), request.path)
+            return Match(operator.name or "", endpoint, allowed, tuple(sorted(methods)))
+
+        # The dispatcher calls the raw matcher, skipping the payload objects.
+        match_handler.matcher = matcher  # type: ignore[attr-defined]
+        operator.connect("match", match_handler)
+
+
+def no_route(member: str | None, method: str, path: str) -> HighAndDry:
+    """The :class:`HighAndDry` a matcher raises for a path it does not route."""
+    return HighAndDry(f"member {member!r} has no route for {method} {path}")

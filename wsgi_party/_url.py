@@ -1,0 +1,258 @@
+"""The ``url`` service: one protocol for building links across applications.
+
+An asker sends a :class:`UrlRequest`; each member's ``url`` handler either
+answers with a finished URL string or raises :class:`~wsgi_party.HighAndDry`
+when it has no such endpoint::
+
+    from wsgi_party import UrlRequest
+
+    url = party.ask_first("url", UrlRequest("post", {"id": 3}, anchor="top"))
+    url = party.url_for("blog:post", id=3, _anchor="top")   # the same
+
+A member's framework only has to turn an endpoint and values into a path
+within the member; :func:`url_handler` does the rest the same way for every
+framework: the party's own ``SCRIPT_NAME`` + the member's mount + the path,
+unused values as the query string, then the anchor, and scheme and host for
+external URLs (from the current request, else from the party's ``base_url``).
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field, replace
+from urllib.parse import quote, urlencode, urlsplit
+
+from ._context import current_scope
+from ._exceptions import HighAndDry, PartylineException
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from ._operator import PartylineOperator
+
+__all__ = [
+    "PathBuilder",
+    "UrlRequest",
+    "encode_query",
+    "url_handler",
+]
+
+#: Characters left unquoted in query strings, exactly as Werkzeug leaves them,
+#: so every framework's links read the same.
+_QUERY_SAFE = "!$'()*,/:;?@"
+#: Characters left unquoted in an anchor, as Flask's ``url_for`` leaves them.
+_FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+@dataclass(frozen=True, slots=True)
+class UrlRequest:
+    """The payload of the ``url`` service.
+
+    ``endpoint`` names the route (Flask endpoint, Pyramid route name, Django
+    URL name; ``"member:endpoint"`` targets one member). ``values`` fill the
+    route; those it does not use become the query string. ``external`` asks
+    for scheme and host, ``anchor`` for a ``#fragment``, ``method`` picks
+    between routes that differ by HTTP method.
+
+    ``script_root``, ``scheme`` and ``host`` say where the URL is served from;
+    the party fills them from the current request (or ``base_url``) before it
+    asks, so handlers never have to guess.
+    """
+
+    endpoint: str
+    values: t.Mapping[str, t.Any] = field(default_factory=dict)
+    external: bool = False
+    anchor: str | None = None
+    method: str | None = None
+    script_root: str | None = None
+    scheme: str | None = None
+    host: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.endpoint, str) or not self.endpoint:
+            raise PartylineException(
+                f"UrlRequest endpoint must be a non-empty string, got {self.endpoint!r}"
+            )
+        if not isinstance(self.values, t.Mapping):
+            raise PartylineException(
+                f"UrlRequest values for endpoint {self.endpoint!r} must be a"
+                f" mapping, got {type(self.values).__name__}"
+            )
+
+    @classmethod
+    def coerce(cls, payload: object) -> UrlRequest:
+        """Accept a :class:`UrlRequest` or one of the two 0.1-era forms.
+
+        The 0.1 forms are an ``(endpoint, values)`` tuple and a
+        ``{"name": endpoint, "kwargs": values, "query": extra}`` dict.
+        Anything else raises :class:`~wsgi_party.PartylineException`.
+        """
+        if isinstance(payload, UrlRequest):
+            return payload
+        if isinstance(payload, tuple) and len(payload) == 2:
+            endpoint, values = payload
+            return cls(endpoint, dict(values or {}))
+        if isinstance(payload, t.Mapping) and "name" in payload:
+            values = dict(payload.get("kwargs") or {})
+            values.update(payload.get("query") or {})
+            return cls(payload["name"], values)
+        raise PartylineException(
+            "a 'url' payload must be a UrlRequest, an (endpoint, values) tuple or"
+            f" a {{'name', 'kwargs', 'query'}} dict, got {payload!r}"
+        )
+
+    def located(self, base_url: str | None = None) -> UrlRequest:
+        """Fill ``script_root``, ``scheme`` and ``host`` where they are unset.
+
+        They come from the current request when there is one (the member's
+        mount is taken off its ``SCRIPT_NAME`` to find the party's own), else
+        from ``base_url``.
+        """
+        if self.script_root is not None and (
+            not self.external or (self.scheme and self.host)
+        ):
+            return self
+        scope = current_scope()
+        if scope is not None:
+            environ = scope.environ
+            script_root = _party_script_root(environ, scope.operator.script_name)
+            scheme = environ.get("wsgi.url_scheme", "http")
+            host = _environ_host(environ)
+        elif base_url:
+            parts = urlsplit(base_url)
+            script_root = parts.path.rstrip("/")
+            scheme, host = parts.scheme or "http", parts.netloc
+        else:
+            script_root, scheme, host = "", None, None
+        return replace(
+            self,
+            script_root=self.script_root if self.script_root is not None else script_root,
+            scheme=self.scheme or scheme,
+            host=self.host or host,
+        )
+
+
+def _party_script_root(environ: WSGIEnvironment, mount: str) -> str:
+    script_name: str = environ.get("SCRIPT_NAME", "")
+    if mount and script_name.endswith(mount):
+        return script_name[: -len(mount)]
+    return script_name
+
+
+def _environ_host(environ: WSGIEnvironment) -> str:
+    host = environ.get("HTTP_HOST")
+    if host:
+        return str(host)
+    name = environ.get("SERVER_NAME", "localhost")
+    port = environ.get("SERVER_PORT", "")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    if port and (scheme, port) not in (("http", "80"), ("https", "443")):
+        return f"{name}:{port}"
+    return str(name)
+
+
+def encode_query(values: t.Mapping[str, t.Any]) -> str:
+    """Encode unused route values as a query string, as Werkzeug does.
+
+    ``None`` values are dropped, lists and tuples repeat their key, and the
+    same characters stay unquoted, so Flask, Pyramid, Django and plain WSGI
+    members all produce identical query strings.
+    """
+    items: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            items.extend((key, _text(key, v)) for v in value if v is not None)
+        else:
+            items.append((key, _text(key, value)))
+    return urlencode(items, safe=_QUERY_SAFE)
+
+
+def _text(key: str, value: object) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PartylineException(
+                f"URL value {key!r} is bytes that are not UTF-8: {value!r}"
+            ) from None
+    return str(value)
+
+
+class PathBuilder(t.Protocol):
+    """Turns an endpoint into a path within one member.
+
+    Called with the endpoint, the route values (a fresh dict the builder may
+    consume) and the HTTP method or ``None``. Returns the path relative to the
+    member's mount, optionally already carrying a query string; raises
+    :class:`~wsgi_party.HighAndDry` when the member has no such endpoint.
+    Values left in the dict are appended as the query string.
+    """
+
+    def __call__(
+        self, endpoint: str, values: dict[str, t.Any], method: str | None
+    ) -> str: ...
+
+
+def url_handler(
+    operator: PartylineOperator, build_path: PathBuilder
+) -> t.Callable[[object], str]:
+    """Make a member's ``url`` handler from a framework-specific path builder.
+
+    The handler accepts every payload form :meth:`UrlRequest.coerce` does and
+    answers with the finished URL: prefix, member mount, path, query, anchor,
+    and scheme and host when external.
+    """
+
+    def handle_url(payload: object) -> str:
+        request = UrlRequest.coerce(payload)
+        endpoint = request.endpoint
+        if ":" in endpoint:
+            prefix, rest = endpoint.split(":", 1)
+            if prefix == operator.name:
+                endpoint = rest
+        values = dict(request.values)
+        path = build_path(endpoint, values, request.method)
+        if not isinstance(path, str):
+            raise PartylineException(
+                f"the url builder of member {operator.name!r} returned"
+                f" {type(path).__name__} for endpoint {endpoint!r}; it must"
+                " return a path string or raise HighAndDry"
+            )
+        return finish_url(request, operator.script_name, path, values)
+
+    handle_url.__qualname__ = f"url_handler[{operator.name or operator.script_name!r}]"
+    return handle_url
+
+
+def finish_url(
+    request: UrlRequest,
+    mount: str,
+    path: str,
+    extra: t.Mapping[str, t.Any] | None = None,
+    base_url: str | None = None,
+) -> str:
+    """Compose the final URL for ``path`` built by the member mounted at ``mount``."""
+    request = request.located(base_url)
+    url = f"{request.script_root or ''}{mount}{path}" or "/"
+    if extra:
+        query = encode_query(extra)
+        if query:
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+    if request.anchor is not None:
+        url = f"{url}#{quote(request.anchor, safe=_FRAGMENT_SAFE)}"
+    if request.external:
+        if not request.host:
+            raise PartylineException(
+                f"cannot build an external URL for endpoint {request.endpoint!r}"
+                " outside a request: give the party a base_url"
+                " (WSGIParty(..., base_url='https://example.com'))"
+            )
+        url = f"{request.scheme or 'http'}://{request.host}{url}"
+    return url
+
+
+def no_such_endpoint(member: str | None, endpoint: str) -> HighAndDry:
+    """The :class:`HighAndDry` a builder raises for an endpoint it lacks."""
+    return HighAndDry(f"member {member!r} has no endpoint {endpoint!r}")
