@@ -1,0 +1,28 @@
+"""Shared fixtures: every party a test makes is closed when the test ends."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+import pytest
+
+from wsgi_party import WSGIParty
+
+# Django allows one settings module per process; the suite's is tests/django_site.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_site.settings")
+
+
+@pytest.fixture
+def make_party() -> t.Iterator[t.Callable[..., WSGIParty]]:
+    """Build parties with ``make_party(app, ...)``; all are closed afterwards."""
+    made: list[WSGIParty] = []
+
+    def make(*args: t.Any, **kwargs: t.Any) -> WSGIParty:
+        party = WSGIParty(*args, **kwargs)
+        made.append(party)
+        return party
+
+    yield make
+    for party in made:
+        party.close()
