@@ -69,9 +69,10 @@ class PartyMember:
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         operator = environ.get(PARTYLINE_KEY)
-        if operator is not None and isinstance(operator, PartylineOperator):
-            if environ.get("PATH_INFO", "").rstrip("/") == INVITE_PATH.rstrip("/"):
-                return self._accept(operator, start_response)
+        if isinstance(operator, PartylineOperator) and (
+            environ.get("PATH_INFO", "").rstrip("/") == INVITE_PATH.rstrip("/")
+        ):
+            return self._accept(operator, start_response)
         current = self.operator
         if current is None:
             return self.app(environ, start_response)

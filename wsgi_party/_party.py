@@ -138,6 +138,7 @@ class WSGIParty:
         # One flag for the hot paths: true only once bootstrapped and open.
         self._ready = False
         self._depth = threading.local()
+        self._in_flight: list[PartylineOperator] = []
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()
@@ -193,6 +194,9 @@ class WSGIParty:
         if self._state == _CLOSED:
             raise PartyClosed("cannot send invitations through a closed party")
         admitted: list[PartylineOperator] = []
+        # Kept on the party so that a fork in the middle can undo it (see
+        # _after_fork_in_child).
+        self._in_flight = admitted
         try:
             for invite in invites:
                 invitation = _invitation(invite)
@@ -208,6 +212,8 @@ class WSGIParty:
             for operator in admitted:
                 self._dismiss(operator)
             raise
+        finally:
+            self._in_flight = []
 
     def _invite(self, invitation: Invitation, operator: PartylineOperator) -> bool:
         """Deliver one invitation; whether the app joined."""
@@ -607,8 +613,9 @@ class WSGIParty:
         self._lock = threading.RLock()
         self._depth = threading.local()
         if self._state == _BOOTSTRAPPING:
-            for operator in list(self._operators):
+            for operator in [*self._in_flight, *self._operators]:
                 self._dismiss(operator)
+            self._in_flight = []
             self._declined.clear()
             self._state = _PENDING
 

@@ -91,7 +91,7 @@ class UrlRequest:
             return payload
         if isinstance(payload, tuple) and len(payload) == 2:
             endpoint, values = payload
-            return cls(endpoint, dict(values or {}))
+            return cls(endpoint, {} if values is None else values)
         if isinstance(payload, t.Mapping) and "name" in payload:
             values = dict(payload.get("kwargs") or {})
             values.update(payload.get("query") or {})
@@ -222,7 +222,6 @@ def url_handler(
             )
         return finish_url(request, operator.script_name, path, values)
 
-    handle_url.__qualname__ = f"url_handler[{operator.name or operator.script_name!r}]"
     return handle_url
 
 

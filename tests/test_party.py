@@ -1,0 +1,397 @@
+"""The party: discovery, members, asking, lifecycle, threads and fork."""
+
+from __future__ import annotations
+
+import os
+import threading
+import typing as t
+
+import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.test import Client
+
+from tests.apps import refusing_app, webob_member, werkzeug_member
+from wsgi_party import (
+    INVITE_PATH,
+    HighAndDry,
+    InvalidServiceName,
+    Invitation,
+    InvitationError,
+    NoAnswer,
+    NoSuchMember,
+    PartyClosed,
+    PartyMember,
+    Pong,
+    RecursiveAsk,
+    WSGIParty,
+    discover,
+)
+
+MakeParty = t.Callable[..., WSGIParty]
+
+
+def site() -> DispatcherMiddleware:
+    return DispatcherMiddleware(
+        werkzeug_member("Shop"),
+        {"/blog": werkzeug_member("Blog"), "/status": webob_member()},
+    )
+
+
+# -- discovery and members ---------------------------------------------------
+
+
+def test_discovery_invites_the_root_and_every_mount() -> None:
+    found = discover(site())
+    assert [i.path for i in found] == ["/__invite__/", "/blog/__invite__/", "/status/__invite__/"]
+
+
+def test_discovery_recurses_into_nested_dispatchers() -> None:
+    inner = DispatcherMiddleware(werkzeug_member("Api"), {"/v1": werkzeug_member("V1")})
+    found = discover(DispatcherMiddleware(werkzeug_member("Root"), {"/api": inner}))
+    assert [i.path for i in found] == ["/__invite__/", "/api/__invite__/", "/api/v1/__invite__/"]
+
+
+def test_a_plain_app_is_invited_at_its_root() -> None:
+    assert [i.path for i in discover(refusing_app)] == [INVITE_PATH]
+
+
+def test_members_have_names_mounts_and_services(make_party: MakeParty) -> None:
+    party = make_party(site())
+    assert [(m.name, m.script_name, m.invite_path) for m in party.members] == [
+        ("root", "", "/__invite__/"),
+        ("blog", "/blog", "/blog/__invite__/"),
+        ("status", "/status", "/status/__invite__/"),
+    ]
+    assert party.member("blog").services == ("url", "ping", "routes", "match")
+    assert party.member("status").services == ("ping",)
+
+
+def test_a_member_may_choose_its_own_name(make_party: MakeParty) -> None:
+    party = make_party(DispatcherMiddleware(werkzeug_member("Shop", name="shop"), {}))
+    assert [m.name for m in party.members] == ["shop"]
+
+
+def test_nested_mounts_get_dotted_names(make_party: MakeParty) -> None:
+    party = make_party(DispatcherMiddleware(refusing_app, {"/api/v1": werkzeug_member("V1")}))
+    assert [m.name for m in party.members] == ["api.v1"]
+
+
+def test_duplicate_names_fail_naming_both_invite_paths() -> None:
+    app = DispatcherMiddleware(
+        werkzeug_member("A", name="same"), {"/b": werkzeug_member("B", name="same")}
+    )
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(app)
+    message = str(info.value)
+    assert "'same'" in message
+    assert "'/__invite__/'" in message
+    assert "'/b/__invite__/'" in message
+
+
+def test_a_failed_bootstrap_releases_the_members_it_admitted(make_party: MakeParty) -> None:
+    first = werkzeug_member("A", name="same")
+    with pytest.raises(InvitationError):
+        WSGIParty(DispatcherMiddleware(first, {"/b": werkzeug_member("B", name="same")}))
+    assert first.operator is None
+    party = make_party(DispatcherMiddleware(first, {}))
+    assert [m.name for m in party.members] == ["same"]
+
+
+def test_an_app_without_invite_route_is_declined_not_fatal(make_party: MakeParty) -> None:
+    party = make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("Blog")}))
+    assert [m.name for m in party.members] == ["blog"]
+    (declined,) = party.declined
+    assert declined.path == "/__invite__/"
+    assert "404" in declined.reason
+
+
+def test_explicit_invites_are_used_as_given(make_party: MakeParty) -> None:
+    party = make_party(site(), ("/blog/__invite__/",))
+    assert [m.name for m in party.members] == ["blog"]
+    assert make_party(site(), ()).members == ()
+
+
+# -- asking ------------------------------------------------------------------
+
+
+def test_ping_answers_pong_with_the_member_name(make_party: MakeParty) -> None:
+    party = make_party(site())
+    answers = party.ask_around("ping", None)
+    assert answers == ["pong", "pong", "pong"]
+    assert [a.member for a in answers] == ["root", "blog", "status"]
+    assert all(isinstance(a, Pong) for a in answers)
+
+
+def test_ask_first_stops_at_the_first_answer(make_party: MakeParty) -> None:
+    calls: list[str] = []
+
+    def skip(payload: object) -> str:
+        calls.append("skip")
+        raise HighAndDry
+
+    def answer(name: str) -> t.Callable[[object], str]:
+        def handler(payload: object) -> str:
+            calls.append(name)
+            return name
+
+        return handler
+
+    party = make_party(refusing_app, ())
+    for handler in (skip, answer("a"), answer("b")):
+        party.connect("svc", handler)
+    assert party.ask_first("svc", None) == "a"
+    assert calls == ["skip", "a"]
+
+
+def test_ask_first_without_answer_names_who_was_asked(make_party: MakeParty) -> None:
+    def skip(payload: object) -> str:
+        raise HighAndDry
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": skip})})
+    )
+    with pytest.raises(NoAnswer, match=r"nobody answered 'svc': asked member 'x'"):
+        party.ask_first("svc", None)
+
+
+def test_targeted_ask_reaches_only_that_member(make_party: MakeParty) -> None:
+    party = make_party(site())
+    assert party.ask("blog", "ping", None).member == "blog"
+    with pytest.raises(NoSuchMember, match="'nobody'.*'root', 'blog', 'status'"):
+        party.ask("nobody", "ping", None)
+    with pytest.raises(NoAnswer, match="'status' offers no service 'url'"):
+        party.ask("status", "url", None)
+
+
+def test_operator_asks_skip_the_asking_member(make_party: MakeParty) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    assert [a.member for a in blog.ask_around("ping", None)] == ["root", "status"]
+    assert blog.ask_first("ping", None).member == "root"
+
+
+def test_disconnect_removes_one_handler(make_party: MakeParty) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    (ping,) = blog.services["ping"]
+    blog.disconnect("ping", ping)
+    assert [a.member for a in party.ask_around("ping", None)] == ["root", "status"]
+    assert "ping" not in party.member("blog").services
+    with pytest.raises(LookupError, match="'ping'"):
+        blog.disconnect("ping", ping)
+
+
+@pytest.mark.parametrize("name", ["", None, 3, ["unhashable"]])
+def test_bad_service_names_are_refused(make_party: MakeParty, name: t.Any) -> None:
+    party = make_party(site(), ignore_missing_services=True)
+    with pytest.raises(InvalidServiceName):
+        party.ask_around(name, None)
+    with pytest.raises(InvalidServiceName):
+        party.connect(name, print)
+
+
+def test_a_failing_handler_names_member_and_service(make_party: MakeParty) -> None:
+    def broken(payload: object) -> str:
+        raise ValueError("boom")
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": broken})})
+    )
+    with pytest.raises(ValueError, match="boom") as info:
+        party.ask_around("svc", None)
+    assert any("'svc'" in note and "member 'x'" in note for note in info.value.__notes__)
+
+
+def test_a_handler_that_asks_itself_in_a_loop_is_stopped(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    depth = []
+
+    def loop(payload: object) -> object:
+        depth.append(payload)
+        return party.ask_around("loop", payload)
+
+    party.connect("loop", loop)
+    with pytest.raises(RecursiveAsk, match="'loop'"):
+        party.ask_around("loop", None)
+    assert len(depth) == party.max_ask_depth
+    party.connect("fine", lambda payload: "still answering")
+    assert party.ask_around("fine", None) == ["still answering"], "the depth was reset"
+
+
+# -- lifecycle ---------------------------------------------------------------
+
+
+def test_close_disconnects_and_the_same_apps_join_a_new_party() -> None:
+    app = site()
+    with WSGIParty(app) as first:
+        operators = [m.operator for m in first.members]
+    assert first.closed
+    assert first.handlers == {}
+    assert all(op.closed and not op.handlers for op in operators)
+    with pytest.raises(PartyClosed):
+        first.ask_around("ping", None)
+    with WSGIParty(app) as second:
+        assert len(second.ask_around("ping", None)) == 3
+    first.close()  # closing twice is harmless
+
+
+def test_an_app_in_a_live_party_declines_a_second_one(make_party: MakeParty) -> None:
+    member = werkzeug_member("Shop")
+    first = make_party(DispatcherMiddleware(member, {}))
+    second = make_party(DispatcherMiddleware(member, {}))
+    assert second.members == ()
+    (declined,) = second.declined
+    assert "already member 'root' of another live party" in declined.reason
+    assert len(first.members) == 1
+    assert Client(member).get("/post/3").status_code == 200
+
+
+def test_an_app_mounted_twice_in_one_party_is_an_error() -> None:
+    member = werkzeug_member("Shop")
+    with pytest.raises(InvitationError, match="already joined this party as member 'root'"):
+        WSGIParty(DispatcherMiddleware(member, {"/again": member}))
+    assert member.operator is None
+
+
+def test_an_invite_that_raises_is_an_invitation_error_naming_the_path() -> None:
+    def exploding(environ: t.Any, start_response: t.Any) -> list[bytes]:
+        raise RuntimeError("database down")
+
+    with pytest.raises(InvitationError, match=r"'/x/__invite__/' raised RuntimeError: database down"):
+        WSGIParty(DispatcherMiddleware(refusing_app, {"/x": exploding}))
+
+
+def test_an_invite_answering_500_is_an_invitation_error() -> None:
+    def failing(environ: t.Any, start_response: t.Any) -> list[bytes]:
+        start_response("500 Internal Server Error", [])
+        return [b""]
+
+    with pytest.raises(InvitationError, match=r"'/__invite__/' answered '500"):
+        WSGIParty(failing)
+
+
+# -- lazy bootstrap ----------------------------------------------------------
+
+
+def counting_site() -> tuple[DispatcherMiddleware, list[str]]:
+    invited: list[str] = []
+
+    def counted(member: PartyMember) -> t.Callable[..., t.Any]:
+        def app(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+            if "partyline" in environ:
+                invited.append(environ["SCRIPT_NAME"])
+            return member(environ, start_response)
+
+        return app
+
+    app = DispatcherMiddleware(
+        counted(werkzeug_member("Shop")), {"/blog": counted(werkzeug_member("Blog"))}
+    )
+    return app, invited
+
+
+def test_lazy_party_invites_on_first_request(make_party: MakeParty) -> None:
+    app, invited = counting_site()
+    party = make_party(app, lazy=True)
+    assert invited == []
+    assert Client(party).get("/blog/").status_code == 200
+    assert invited == ["", "/blog"]
+
+
+def test_lazy_party_invites_on_first_ask(make_party: MakeParty) -> None:
+    app, invited = counting_site()
+    party = make_party(app, lazy=True)
+    assert len(party.ask_around("ping", None)) == 2
+    assert invited == ["", "/blog"]
+
+
+def test_64_threads_arriving_together_bootstrap_exactly_once(make_party: MakeParty) -> None:
+    app, invited = counting_site()
+    party = make_party(app, lazy=True)
+    barrier = threading.Barrier(64)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def request() -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(Client(party).get("/post/1").status_code)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert statuses == [200] * 64
+    assert sorted(invited) == ["", "/blog"]
+
+
+# -- fork ----------------------------------------------------------------------
+
+
+def run_in_child(body: t.Callable[[], bool]) -> bool:
+    """Run ``body`` in a forked child; whether it returned true there."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            code = 0 if body() else 1
+        except BaseException:  # noqa: BLE001 - any failure is exit status 1
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_party_bootstrapped_before_fork_works_in_the_child(make_party: MakeParty) -> None:
+    party = make_party(site())
+    assert run_in_child(lambda: len(party.ask_around("ping", None)) == 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_lazy_party_bootstraps_in_the_child(make_party: MakeParty) -> None:
+    app, invited = counting_site()
+    party = make_party(app, lazy=True)
+    assert run_in_child(lambda: len(party.ask_around("ping", None)) == 2 and len(invited) == 2)
+    assert invited == [], "the parent never bootstrapped"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_while_another_thread_bootstraps_leaves_no_lock_held(make_party: MakeParty) -> None:
+    entered, release = threading.Event(), threading.Event()
+    parent = os.getpid()
+
+    def slow(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        if "partyline" in environ:
+            environ["partyline"].connect("ping", lambda payload: "slow")
+            if os.getpid() == parent:
+                entered.set()
+                release.wait(timeout=10)
+        start_response("200 OK", [])
+        return [b""]
+
+    party = make_party(slow, lazy=True)
+    worker = threading.Thread(target=lambda: party.ask_around("ping", None))
+    worker.start()
+    assert entered.wait(timeout=10)
+    # The worker holds the bootstrap lock mid-invitation while we fork: the child
+    # must start over rather than wait forever for a thread it does not have.
+    in_child = run_in_child(lambda: party.ask_around("ping", None) == ["slow"])
+    release.set()
+    worker.join(timeout=10)
+    assert in_child
+    assert party.ask_around("ping", None) == ["slow"]
+
+
+# -- invitations delivered directly ----------------------------------------------
+
+
+def test_invitation_objects_deliver_to_an_app_directly(make_party: MakeParty) -> None:
+    member = werkzeug_member("Direct")
+    party = make_party(refusing_app, (Invitation(INVITE_PATH, member, "/direct", "direct"),))
+    (only,) = party.members
+    assert (only.name, only.script_name) == ("direct", "/direct")
+    assert party.url_for("direct:post", id=2) == "/direct/post/2"

@@ -1,0 +1,185 @@
+"""The url service: payload forms, prefixes, query strings, anchors, externals."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
+from werkzeug.test import Client
+
+from tests.apps import refusing_app, werkzeug_member
+from wsgi_party import (
+    PartylineException,
+    UrlBuildError,
+    UrlRequest,
+    WSGIParty,
+    encode_query,
+)
+
+MakeParty = t.Callable[..., WSGIParty]
+
+
+def blog_rules() -> list[Rule]:
+    return [
+        Rule("/", endpoint="index"),
+        Rule("/post/<int:id>", endpoint="post"),
+        Rule("/tag/<name>", endpoint="tag"),
+        Rule("/edit/<int:id>", endpoint="edit", methods=["POST"]),
+        Rule("/view/<int:id>", endpoint="edit", methods=["GET"]),
+    ]
+
+
+def party_site(make_party: MakeParty, **kwargs: t.Any) -> WSGIParty:
+    shop = werkzeug_member(
+        "Shop",
+        [Rule("/", endpoint="index"), Rule("/go/<endpoint>", endpoint="go")],
+        links={"go": ("blog:post", {"id": 3, "q": "x y", "_anchor": "top"})},
+    )
+    return make_party(
+        DispatcherMiddleware(shop, {"/blog": werkzeug_member("Blog", blog_rules())}), **kwargs
+    )
+
+
+def test_member_prefix_targets_that_member(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    assert party.url_for("blog:post", id=3) == "/blog/post/3"
+    assert party.url_for("post", id=3) == "/blog/post/3", "asked around"
+    assert party.url_for("root:index") == "/"
+
+
+def test_unused_values_become_the_query_string(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    url = party.url_for("blog:post", id=3, page=2, tags=["a", "b"], empty=None, q="a b&c")
+    assert url == "/blog/post/3?page=2&tags=a&tags=b&q=a+b%26c"
+
+
+def test_query_strings_match_werkzeugs_encoding() -> None:
+    values = {"page": 2, "tags": ["a", "b"], "skip": None, "path": "/x:y@z", "u": "é"}
+    assert encode_query(values) == "page=2&tags=a&tags=b&path=/x:y@z&u=%C3%A9"
+
+
+def test_anchor_and_method(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    assert party.url_for("blog:post", id=1, _anchor="c 1") == "/blog/post/1#c%201"
+    assert party.url_for("blog:edit", id=1, _method="POST") == "/blog/edit/1"
+    assert party.url_for("blog:edit", id=1, _method="GET") == "/blog/view/1"
+
+
+def test_external_outside_a_request_needs_base_url(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    with pytest.raises(PartylineException, match="base_url"):
+        party.url_for("blog:post", id=1, _external=True)
+
+
+def test_base_url_locates_urls_built_outside_a_request(make_party: MakeParty) -> None:
+    party = party_site(make_party, base_url="https://shop.example/site/")
+    assert party.url_for("blog:post", id=1) == "/site/blog/post/1"
+    assert party.url_for("blog:post", id=1, _external=True) == (
+        "https://shop.example/site/blog/post/1"
+    )
+
+
+def test_links_built_in_a_request_use_that_request(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    body = Client(party).get("/go/x").get_data(as_text=True)
+    assert body.splitlines()[1] == "/blog/post/3?q=x+y#top"
+
+
+def test_a_party_under_an_outer_prefix_builds_prefixed_urls(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    outer = DispatcherMiddleware(refusing_app, {"/site": party})
+    body = Client(outer).get("/site/go/x").get_data(as_text=True)
+    assert body.splitlines()[1] == "/site/blog/post/3?q=x+y#top"
+    served = Client(outer).get("/site/blog/post/3")
+    assert served.get_data(as_text=True).startswith("Blog:post:[('id', 3)]")
+
+
+def test_external_urls_use_the_request_host_behind_proxy_fix(make_party: MakeParty) -> None:
+    shop = werkzeug_member(
+        "Shop",
+        [Rule("/", endpoint="index")],
+        links={"index": ("blog:post", {"id": 3, "_external": True})},
+    )
+    party = make_party(DispatcherMiddleware(shop, {"/blog": werkzeug_member("Blog", blog_rules())}))
+    app = ProxyFix(party, x_proto=1, x_host=1, x_prefix=1)
+    response = Client(app).get(
+        "/",
+        headers={
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "public.example",
+            "X-Forwarded-Prefix": "/mounted",
+        },
+    )
+    assert response.get_data(as_text=True).splitlines()[1] == (
+        "https://public.example/mounted/blog/post/3"
+    )
+
+
+def test_unknown_endpoints_name_endpoint_and_members_asked(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    with pytest.raises(UrlBuildError) as info:
+        party.url_for("nowhere", id=1)
+    assert "'nowhere'" in str(info.value)
+    assert info.value.asked == ("root", "blog")
+    with pytest.raises(UrlBuildError, match="'blog' could not build"):
+        party.url_for("blog:nowhere")
+    with pytest.raises(LookupError):
+        party.url_for("blog:post")  # missing the id
+
+
+def test_an_unknown_member_prefix_is_asked_around_as_an_endpoint(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    with pytest.raises(UrlBuildError, match="'ghost:post'"):
+        party.url_for("ghost:post", id=1)
+
+
+def test_the_two_0_1_payload_forms_are_accepted(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    assert party.ask_around("url", ("post", {"id": 4})) == ["/blog/post/4"]
+    legacy = {"name": "post", "kwargs": {"id": 4}, "query": {"page": 2}}
+    assert party.ask_around("url", legacy) == ["/blog/post/4?page=2"]
+    assert party.ask_first("url", UrlRequest("post", {"id": 4}, anchor="a")) == "/blog/post/4#a"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (42, "must be a UrlRequest"),
+        (("post",), "must be a UrlRequest"),
+        ((3, {}), "non-empty string"),
+        (("post", [1, 2]), "mapping"),
+    ],
+)
+def test_bad_url_payloads_are_clear_errors(
+    make_party: MakeParty, payload: object, message: str
+) -> None:
+    party = party_site(make_party)
+    with pytest.raises(PartylineException, match=message):
+        party.ask_around("url", payload)
+
+
+def test_values_that_cannot_be_encoded_are_named(make_party: MakeParty) -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise ValueError("no text form")
+
+    party = party_site(make_party)
+    with pytest.raises(ValueError, match="no text form") as info:
+        party.url_for("blog:post", id=1, bad=Unprintable())
+    assert info.value.__notes__ == [
+        f"raised by the 'url' handler {party.member('blog').operator.services['url'][0]!r}"
+        " of member 'blog'"
+    ]
+    with pytest.raises(PartylineException, match="'raw'"):
+        encode_query({"raw": b"\xff"})
+
+
+def test_operators_skip_themselves_but_may_target_themselves(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    blog = party.member("blog").operator
+    with pytest.raises(UrlBuildError, match="asked: 'root'"):
+        blog.url_for("post", id=1)
+    assert blog.url_for("blog:post", id=1) == "/blog/post/1"
