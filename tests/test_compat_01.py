@@ -142,9 +142,8 @@ def test_handlers_of_the_asking_operator_are_skipped() -> None:
 
 
 def test_unknown_service_raises_unless_ignored() -> None:
-    with WSGIParty(RecordingApp(), ()) as party:
-        with pytest.raises(NoSuchServiceName, match="'nope'"):
-            party.ask_around("nope", None)
+    with WSGIParty(RecordingApp(), ()) as party, pytest.raises(NoSuchServiceName, match="'nope'"):
+        party.ask_around("nope", None)
     with WSGIParty(RecordingApp(), (), True) as lenient:
         assert lenient.ask_around("nope", None) == []
 

@@ -157,7 +157,7 @@ def test_ask_first_without_answer_names_who_was_asked(make_party: MakeParty) -> 
 def test_targeted_ask_reaches_only_that_member(make_party: MakeParty) -> None:
     party = make_party(site())
     assert party.ask("blog", "ping", None).member == "blog"
-    with pytest.raises(NoSuchMember, match="'nobody'.*'root', 'blog', 'status'"):
+    with pytest.raises(NoSuchMember, match=r"'nobody'.*'root', 'blog', 'status'"):
         party.ask("nobody", "ping", None)
     with pytest.raises(NoAnswer, match="'status' offers no service 'url'"):
         party.ask("status", "url", None)
@@ -257,7 +257,9 @@ def test_an_invite_that_raises_is_an_invitation_error_naming_the_path() -> None:
     def exploding(environ: t.Any, start_response: t.Any) -> list[bytes]:
         raise RuntimeError("database down")
 
-    with pytest.raises(InvitationError, match=r"'/x/__invite__/' raised RuntimeError: database down"):
+    with pytest.raises(
+        InvitationError, match=r"'/x/__invite__/' raised RuntimeError: database down"
+    ):
         WSGIParty(DispatcherMiddleware(refusing_app, {"/x": exploding}))
 
 

@@ -65,9 +65,7 @@ class PartyMember:
     def __repr__(self) -> str:
         return f"<PartyMember {self.name!r} of {self.app!r}>"
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operator = environ.get(PARTYLINE_KEY)
         if isinstance(operator, PartylineOperator) and (
             environ.get("PATH_INFO", "").rstrip("/") == INVITE_PATH.rstrip("/")
@@ -82,9 +80,7 @@ class PartyMember:
         finally:
             unbind_request(token)
 
-    def _accept(
-        self, operator: PartylineOperator, start_response: StartResponse
-    ) -> list[bytes]:
+    def _accept(self, operator: PartylineOperator, start_response: StartResponse) -> list[bytes]:
         if not operator.join(self.app, name=self.name):
             body = (operator.declined or "declined").encode()
             start_response("409 Conflict", [("Content-Type", "text/plain; charset=utf-8")])

@@ -149,9 +149,7 @@ class WSGIParty:
 
     # -- WSGI ----------------------------------------------------------------
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Pass the request to the application; 404 for invite paths."""
         if self._guard.refuses(environ.get("PATH_INFO", "")):
             return _not_found(environ, start_response)
@@ -433,9 +431,7 @@ class WSGIParty:
             raise
         finally:
             depth.level = level
-        raise NoAnswer(
-            f"nobody answered {service_name!r}: asked {self._asked(handlers, skip)}"
-        )
+        raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers, skip)}")
 
     def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
         """Ask only the member named ``member``; return its first answer.
@@ -492,8 +488,7 @@ class WSGIParty:
             return []
         offered = ", ".join(repr(s) for s in self.handlers) or "none"
         raise NoSuchServiceName(
-            f"no handler is connected for service {service_name!r}"
-            f" (services: {offered})"
+            f"no handler is connected for service {service_name!r} (services: {offered})"
         )
 
     def _too_deep(self, service_name: str) -> RecursiveAsk:
@@ -531,9 +526,7 @@ class WSGIParty:
         """
         return self.build_url(_url_request(endpoint, values))
 
-    def build_url(
-        self, request: UrlRequest, operator: PartylineOperator | None = None
-    ) -> str:
+    def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
         """Answer a :class:`~wsgi_party.UrlRequest` through the ``url`` service.
 
         Raises :class:`~wsgi_party.UrlBuildError` (a ``LookupError``) naming

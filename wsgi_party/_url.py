@@ -108,9 +108,7 @@ class UrlRequest:
         mount is taken off its ``SCRIPT_NAME`` to find the party's own), else
         from ``base_url``.
         """
-        if self.script_root is not None and (
-            not self.external or (self.scheme and self.host)
-        ):
+        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
             return self
         scope = current_scope()
         if scope is not None:
@@ -190,14 +188,10 @@ class PathBuilder(t.Protocol):
     Values left in the dict are appended as the query string.
     """
 
-    def __call__(
-        self, endpoint: str, values: dict[str, t.Any], method: str | None
-    ) -> str: ...
+    def __call__(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str: ...
 
 
-def url_handler(
-    operator: PartylineOperator, build_path: PathBuilder
-) -> t.Callable[[object], str]:
+def url_handler(operator: PartylineOperator, build_path: PathBuilder) -> t.Callable[[object], str]:
     """Make a member's ``url`` handler from a framework-specific path builder.
 
     The handler accepts every payload form :meth:`UrlRequest.coerce` does and
