@@ -105,19 +105,20 @@ class InviteGuard:
     def __init__(self) -> None:
         self._paths: set[str] = set()
         #: Whether every refused path contains "_" (true for the default
-        #: invite path), which lets :meth:`refuses` skip most paths at once.
-        self._underscored = True
+        #: invite path), so that paths with neither "_" nor "%" are never
+        #: invite paths.
+        self.underscored = True
 
     def add(self, path: str) -> None:
         """Refuse ``path`` (an invite path) from now on."""
         normal = _normalise(path)
         self._paths.add(normal)
         if "_" not in normal:
-            self._underscored = False
+            self.underscored = False
 
     def refuses(self, path: str) -> bool:
         """Whether an outside request for ``path`` must get 404."""
-        if self._underscored and "_" not in path and "%" not in path:
+        if self.underscored and "_" not in path and "%" not in path:
             return False
         normal = _normalise(path)
         return normal in self._paths or f"/{_INVITE_SEGMENT}/" in f"{normal}/"

@@ -106,10 +106,6 @@ class WSGIParty:
     #: Class of the operator handed to each invited app.
     operator_class: type[PartylineOperator] = PartylineOperator
 
-    #: Deepest nesting of asks (a handler asking, whose handlers ask, ...)
-    #: before :class:`~wsgi_party.RecursiveAsk` is raised.
-    max_ask_depth = 32
-
     def __init__(
         self,
         application: WSGIApplication,
@@ -133,11 +129,11 @@ class WSGIParty:
         self._guard = InviteGuard()
         for invitation in self.invites:
             self._guard.add(invitation.path)
+        self._guard_all = not self._guard.underscored
         self._lock = threading.RLock()
         self._state = _PENDING
         # One flag for the hot paths: true only once bootstrapped and open.
         self._ready = False
-        self._depth = threading.local()
         self._in_flight: list[PartylineOperator] = []
         _live_parties.add(self)
         if not lazy:
@@ -151,7 +147,9 @@ class WSGIParty:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Pass the request to the application; 404 for invite paths."""
-        if self._guard.refuses(environ.get("PATH_INFO", "")):
+        path = environ.get("PATH_INFO", "")
+        # Most paths hold neither "_" nor "%" and skip the guard entirely.
+        if ("_" in path or "%" in path or self._guard_all) and self._guard.refuses(path):
             return _not_found(environ, start_response)
         if not self._ready and self._state == _PENDING:
             self._bootstrap()
@@ -199,6 +197,7 @@ class WSGIParty:
             for invite in invites:
                 invitation = _invitation(invite)
                 self._guard.add(invitation.path)
+                self._guard_all = not self._guard.underscored
                 operator = self.operator_class(self)
                 admitted.append(operator)
                 if self._invite(invitation, operator):
@@ -366,32 +365,37 @@ class WSGIParty:
         missing services. An exception from a handler reaches the caller with
         a note naming the member and the service.
         """
+        # The hot path: no bookkeeping beyond what the 0.1 loop did. Rare
+        # cases (lazy bootstrap, closed, unknown service, failing handler,
+        # runaway recursion) are all handled off to the side.
         if not self._ready:
             self._not_ready()
         try:
             handlers = self.handlers[service_name]
         except (KeyError, TypeError):
             return self._missing(service_name)
-        depth = self._depth
-        level = getattr(depth, "level", 0)
-        if level >= self.max_ask_depth:
-            raise self._too_deep(service_name)
-        depth.level = level + 1
-        answers = []
-        skip = operator.handlers if operator is not None else ()
+        answers: list[t.Any] = []
         try:
-            for handler in handlers:
-                if skip and handler in skip:
-                    continue
-                try:
-                    answers.append(handler(payload))
-                except HighAndDry:
-                    continue
+            if operator is None or not operator.handlers:
+                for handler in handlers:
+                    try:
+                        answers.append(handler(payload))
+                    except HighAndDry:
+                        pass
+            else:
+                skip = operator.handlers
+                for handler in handlers:
+                    if handler in skip:
+                        continue
+                    try:
+                        answers.append(handler(payload))
+                    except HighAndDry:
+                        pass
+        except RecursionError:
+            raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        finally:
-            depth.level = level
         return answers
 
     def ask_first(
@@ -412,11 +416,6 @@ class WSGIParty:
             handlers = self.handlers[service_name]
         except (KeyError, TypeError):
             handlers = self._missing(service_name)
-        depth = self._depth
-        level = getattr(depth, "level", 0)
-        if level >= self.max_ask_depth:
-            raise self._too_deep(service_name)
-        depth.level = level + 1
         skip = operator.handlers if operator is not None else ()
         try:
             for handler in handlers:
@@ -425,12 +424,12 @@ class WSGIParty:
                 try:
                     return handler(payload)
                 except HighAndDry:
-                    continue
+                    pass
+        except RecursionError:
+            raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        finally:
-            depth.level = level
         raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers, skip)}")
 
     def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
@@ -445,31 +444,19 @@ class WSGIParty:
             self._not_ready()
         try:
             handlers = self._by_name[member].services[service_name]
-        except KeyError:
-            if member not in self._by_name:
-                raise NoSuchMember(self._no_such_member(member)) from None
-            raise NoAnswer(
-                f"member {member!r} offers no service {service_name!r}"
-                f" (it offers: {', '.join(self._by_name[member].services) or 'none'})"
-            ) from None
-        except TypeError:
-            raise NoSuchMember(self._no_such_member(member)) from None
-        depth = self._depth
-        level = getattr(depth, "level", 0)
-        if level >= self.max_ask_depth:
-            raise self._too_deep(service_name)
-        depth.level = level + 1
+        except (KeyError, TypeError):
+            raise self._no_target(member, service_name) from None
         try:
             for handler in handlers:
                 try:
                     return handler(payload)
                 except HighAndDry:
-                    continue
+                    pass
+        except RecursionError:
+            raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        finally:
-            depth.level = level
         raise NoAnswer(f"member {member!r} had no answer for {service_name!r}")
 
     # -- the cold side of the asks ----------------------------------------------
@@ -491,10 +478,20 @@ class WSGIParty:
             f"no handler is connected for service {service_name!r} (services: {offered})"
         )
 
+    def _no_target(self, member: object, service_name: str) -> NoSuchMember | NoAnswer:
+        try:
+            operator = self._by_name[member]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return NoSuchMember(self._no_such_member(member))
+        offered = ", ".join(operator.services) or "none"
+        return NoAnswer(
+            f"member {member!r} offers no service {service_name!r} (it offers: {offered})"
+        )
+
     def _too_deep(self, service_name: str) -> RecursiveAsk:
         return RecursiveAsk(
-            f"asks nested more than {self.max_ask_depth} deep while asking"
-            f" {service_name!r}: a handler keeps asking the partyline (a loop?)"
+            f"asking {service_name!r} recursed without end: a handler keeps asking"
+            " the partyline again from inside its own answer (a loop between handlers?)"
         )
 
     def _owner(self, handler: Handler) -> str:
@@ -604,7 +601,6 @@ class WSGIParty:
         # The lock may have been held by a thread that does not exist in the
         # child; a bootstrap that thread was running will never finish here.
         self._lock = threading.RLock()
-        self._depth = threading.local()
         if self._state == _BOOTSTRAPPING:
             for operator in [*self._in_flight, *self._operators]:
                 self._dismiss(operator)

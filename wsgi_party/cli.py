@@ -1,0 +1,814 @@
+"""The ``wsgi-party`` command: serve a party, list its routes, check who joined.
+
+Point it at the object your WSGI server would serve, as gunicorn and
+``flask --app`` take it (``module:attribute`` or ``path/to/file.py:attribute``)::
+
+    wsgi-party check mysite.wsgi:application      # who joined, who declined
+    wsgi-party routes mysite.wsgi:application     # every route of every member
+    wsgi-party routes site.py:application --json
+    wsgi-party serve mysite.wsgi:application --port 8000 --reload
+
+The attribute may hold a :class:`~wsgi_party.WSGIParty` (also one wrapped in
+middleware) or any WSGI application, which is then wrapped in a
+``WSGIParty`` that discovers its members. ``python -m wsgi_party`` is the same
+command. From Python, :func:`main` takes the arguments as a list and returns
+the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import re
+import sys
+import traceback
+import typing as t
+from dataclasses import dataclass, field
+
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from wsgi_party import (
+    Declined,
+    InvitationError,
+    Match,
+    MatchRequest,
+    Member,
+    PartylineException,
+    Route,
+    RouteDispatcher,
+    WSGIParty,
+)
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = ["TargetError", "load_target", "main"]
+
+PROG = "wsgi-party"
+
+#: Attributes tried, in order, when a target names no attribute.
+DEFAULT_ATTRIBUTES = ("application", "app")
+
+#: Methods left out when probing who serves a route: every framework adds
+#: them to GET routes, so they say nothing about which member owns the route.
+_IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+#: How deep to look through middleware (``.app``/``.application``) and
+#: dispatchers for a party or a route dispatcher.
+_MAX_DEPTH = 8
+
+
+class TargetError(Exception):
+    """A target that cannot be loaded or bootstrapped; the message is one line."""
+
+
+# -- loading the target ---------------------------------------------------------
+
+
+def load_target(spec: str) -> object:
+    """Import ``spec`` (``module:attribute`` or ``path/to/file.py:attribute``).
+
+    Without ``:attribute`` the module's ``application``, else its ``app``, is
+    used. The attribute may be dotted (``module:site.application``). The
+    current directory (for a module) or the file's package root (for a file)
+    is put on ``sys.path`` first, as gunicorn and ``flask --app`` do. Raises
+    :class:`TargetError` with a one-line message naming what was wrong.
+    """
+    where, attribute = _split_target(spec)
+    module_name = _import_target_module(spec, where)
+    module = sys.modules[module_name]
+    if attribute is None:
+        for name in DEFAULT_ATTRIBUTES:
+            if hasattr(module, name):
+                return getattr(module, name)
+        raise TargetError(
+            f"module {module_name!r} has no attribute 'application' or 'app'"
+            f" (target {spec!r}); name one: {where}:ATTRIBUTE"
+        )
+    obj: object = module
+    for depth, part in enumerate(attribute.split(".")):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            owner = module_name if depth == 0 else f"{module_name}:{attribute.rsplit('.', 1)[0]}"
+            raise TargetError(f"{owner!r} has no attribute {part!r} (target {spec!r})") from None
+    return obj
+
+
+_ATTRIBUTE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _split_target(spec: str) -> tuple[str, str | None]:
+    """Split a target into (module or file, attribute or ``None``)."""
+    where, colon, attribute = spec.strip().rpartition(":")
+    if not colon or _is_path(attribute):
+        where, attribute = spec.strip(), ""
+    if not where or (colon and not attribute and not _is_path(spec)):
+        raise TargetError(
+            f"bad target {spec!r}: expected module:attribute or path/to/file.py:attribute"
+        )
+    if attribute and not _ATTRIBUTE.fullmatch(attribute):
+        raise TargetError(
+            f"bad target {spec!r}: {attribute!r} is not an attribute name"
+            " (objects only; factories are not called)"
+        )
+    if not _is_path(where) and not _MODULE.fullmatch(where):
+        raise TargetError(f"bad target {spec!r}: {where!r} is neither a module name nor a .py file")
+    return where, attribute or None
+
+
+def _is_path(text: str) -> bool:
+    return text.endswith(".py") or "/" in text or os.sep in text
+
+
+def _import_target_module(spec: str, where: str) -> str:
+    """Import the module of a target; return its name in ``sys.modules``."""
+    if _is_path(where):
+        path = os.path.abspath(where)
+        if not os.path.isfile(path):
+            raise TargetError(f"no such file: {where!r} (target {spec!r})")
+        module_name, root = _module_for_file(path)
+        if not _MODULE.fullmatch(module_name):
+            raise TargetError(
+                f"cannot import {where!r} (target {spec!r}): {module_name!r} is not a"
+                " valid module name"
+            )
+    else:
+        module_name, root = where, os.getcwd()
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing == module_name or module_name.startswith(missing + "."):
+            raise TargetError(f"no module named {module_name!r} (target {spec!r})") from None
+        raise TargetError(f"importing {module_name!r} failed (target {spec!r}): {exc}") from exc
+    except SyntaxError as exc:
+        raise TargetError(
+            f"syntax error in {exc.filename}, line {exc.lineno} (target {spec!r}): {exc.msg}"
+        ) from exc
+    except InvitationError as exc:
+        raise TargetError(
+            f"bootstrapping the party failed while importing {module_name!r}: {_one_line(exc)}"
+        ) from exc
+    except Exception as exc:
+        raise TargetError(
+            f"importing {module_name!r} raised {type(exc).__name__} (target {spec!r}):"
+            f" {_one_line(exc)}"
+        ) from exc
+    return module_name
+
+
+def _module_for_file(path: str) -> tuple[str, str]:
+    """The dotted module name of a file and the directory to import it from.
+
+    Walks up through packages (directories with ``__init__.py``), as
+    ``flask --app`` does, so that the file can use relative imports.
+    """
+    stem = os.path.splitext(path)[0]
+    if os.path.basename(stem) == "__init__":
+        stem = os.path.dirname(stem)
+    parts: list[str] = []
+    while True:
+        stem, name = os.path.split(stem)
+        parts.append(name)
+        if not os.path.isfile(os.path.join(stem, "__init__.py")):
+            break
+    return ".".join(reversed(parts)), stem
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+# -- finding the party -----------------------------------------------------------
+
+
+@dataclass
+class _Site:
+    """What a target resolves to."""
+
+    spec: str
+    #: What to hand to a WSGI server.
+    app: WSGIApplication
+    #: The party in (or made around) the target.
+    party: WSGIParty
+    #: Whether the command made the party itself (and closes it).
+    owned: bool
+
+
+def _open_site(spec: str) -> _Site:
+    obj = load_target(spec)
+    party = _find_party(obj)
+    if party is not None:
+        if party.closed:
+            raise TargetError(f"the party at {spec!r} is closed")
+        return _Site(spec, t.cast("WSGIApplication", obj), party, owned=False)
+    if not callable(obj):
+        raise TargetError(f"{spec!r} is {type(obj).__name__}, not a WSGI application or WSGIParty")
+    app = t.cast("WSGIApplication", obj)
+    try:
+        party = WSGIParty(app)
+    except InvitationError as exc:
+        raise TargetError(f"bootstrapping the party of {spec!r} failed: {_one_line(exc)}") from exc
+    return _Site(spec, party, party, owned=True)
+
+
+def _find_party(obj: object) -> WSGIParty | None:
+    """A party that ``obj`` is or wraps (through middleware or a dispatcher)."""
+    for found, _prefix in _walk(obj):
+        if isinstance(found, WSGIParty):
+            return found
+    return None
+
+
+def _walk(obj: object, prefix: str = "", depth: int = 0) -> Iterator[tuple[object, str]]:
+    """``obj`` and the WSGI apps it wraps, with the prefix each is mounted at.
+
+    Follows werkzeug ``DispatcherMiddleware`` mounts and the ``app`` /
+    ``application`` instance attributes that middleware keeps the wrapped app
+    in; stops at parties and route dispatchers.
+    """
+    yield obj, prefix
+    if depth >= _MAX_DEPTH or isinstance(obj, (WSGIParty, RouteDispatcher)):
+        return
+    if isinstance(obj, DispatcherMiddleware):
+        yield from _walk(obj.app, prefix, depth + 1)
+        for mount, app in sorted(obj.mounts.items()):
+            yield from _walk(app, prefix + mount, depth + 1)
+        return
+    attributes = getattr(obj, "__dict__", None)
+    if isinstance(attributes, dict):
+        for name in ("application", "app"):
+            inner = attributes.get(name)
+            if inner is not None and callable(inner):
+                yield from _walk(inner, prefix, depth + 1)
+                return
+
+
+def _bootstrap(site: _Site) -> tuple[tuple[Member, ...], tuple[Declined, ...]]:
+    """Bootstrap the party (if it is lazy); its members and declined invitations."""
+    try:
+        return site.party.members, site.party.declined
+    except InvitationError as exc:
+        raise TargetError(
+            f"bootstrapping the party of {site.spec!r} failed: {_one_line(exc)}"
+        ) from exc
+    except PartylineException as exc:
+        raise TargetError(f"the party of {site.spec!r}: {_one_line(exc)}") from exc
+
+
+# -- routes ------------------------------------------------------------------------
+
+
+@dataclass
+class _Shadow:
+    """An earlier member of a route dispatcher that takes a route's requests."""
+
+    member: str
+    methods: list[str]
+    #: "match": the member claimed ``probe``; "rule": it has the same rule shape.
+    evidence: str
+    probe: str | None = None
+    rule: str | None = None
+
+    def as_json(self) -> dict[str, t.Any]:
+        return {
+            "member": self.member,
+            "methods": self.methods,
+            "evidence": self.evidence,
+            "probe": self.probe,
+            "rule": self.rule,
+        }
+
+    def describe(self) -> str:
+        methods = ",".join(self.methods)
+        if self.evidence == "match":
+            return f"shadowed by {self.member} for {methods} (it claims {self.probe})"
+        return f"may be shadowed by {self.member} for {methods} (same rule as {self.rule})"
+
+
+@dataclass
+class _Row:
+    """One line of the routes table."""
+
+    member: str
+    endpoint: str | None
+    methods: tuple[str, ...]
+    rule: str | None
+    served_by: str | None
+    dispatcher: str | None = None
+    shadowed_by: list[_Shadow] = field(default_factory=list)
+    note: str | None = None
+
+    def as_json(self) -> dict[str, t.Any]:
+        return {
+            "member": self.member,
+            "endpoint": self.endpoint,
+            "methods": list(self.methods),
+            "rule": self.rule,
+            "served_by": self.served_by,
+            "dispatcher": self.dispatcher,
+            "shadowed_by": [s.as_json() for s in self.shadowed_by],
+            "note": self.note,
+        }
+
+
+def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row], bool]:
+    """Every member's routes, and whether some member failed to answer."""
+    rows: list[_Row] = []
+    failed = False
+    for member in members:
+        if "routes" not in member.services:
+            rows.append(_Row(member.name, None, (), None, None, note="offers no 'routes' service"))
+            continue
+        try:
+            answer = party.ask(member.name, "routes", None)
+            routes = [r for r in answer if isinstance(r, Route)]
+        except Exception as exc:  # noqa: BLE001 - reported, the table goes on
+            failed = True
+            rows.append(
+                _Row(
+                    member.name,
+                    None,
+                    (),
+                    None,
+                    None,
+                    note=f"answering 'routes' raised {type(exc).__name__}: {_one_line(exc)}",
+                )
+            )
+            continue
+        if not routes:
+            rows.append(_Row(member.name, None, (), None, None, note="has no routes"))
+        rows.extend(
+            _Row(member.name, r.endpoint, tuple(r.methods), r.rule, member.name) for r in routes
+        )
+    by_name = {m.name: m for m in members}
+    for prefix, dispatcher in _dispatchers(party.application):
+        _mark_shadows(party, prefix, dispatcher, by_name, rows)
+    return rows, failed
+
+
+def _dispatchers(application: object) -> Iterator[tuple[str, RouteDispatcher]]:
+    for found, prefix in _walk(application):
+        if isinstance(found, RouteDispatcher):
+            yield prefix, found
+
+
+def _mark_shadows(
+    party: WSGIParty,
+    prefix: str,
+    dispatcher: RouteDispatcher,
+    members: dict[str, Member],
+    rows: list[_Row],
+) -> None:
+    """Say which member serves each route of ``dispatcher``'s members.
+
+    The dispatcher gives a request to the first member, in its order, whose
+    ``match`` claims it, and only then to the default. So a route of a later
+    member is shadowed by an earlier one when that earlier member claims a
+    request for it: the route's rule is turned into a probe path (each
+    placeholder replaced by a value its converter accepts) and each earlier
+    member's ``match`` is asked, exactly as the dispatcher would. When the
+    rule cannot be turned into a path (a custom converter, a regular
+    expression), routes of earlier members with the same rule once their
+    placeholders are normalised count as possibly shadowing it.
+    """
+    label = prefix or "/"
+    order = [n for n in dispatcher.members if n != dispatcher.default]
+    if dispatcher.default is not None:
+        order.append(dispatcher.default)
+    order = [n for n in order if n in members]
+    own_rows = {name: [r for r in rows if r.member == name] for name in order}
+    for position, name in enumerate(order):
+        mount = members[name].script_name
+        for row in own_rows[name]:
+            row.dispatcher = label
+            if row.rule is None:
+                continue
+            if "match" not in members[name].services:
+                row.served_by = None
+                row.note = "offers no 'match' service: the dispatcher never routes to it"
+                continue
+            relative = row.rule[len(mount) :] if row.rule.startswith(mount) else row.rule
+            methods = _probe_methods(row.methods)
+            probe = probe_path(relative)
+            for earlier in order[:position]:
+                shadow = _shadow(
+                    party,
+                    earlier,
+                    own_rows[earlier],
+                    mount=mount,
+                    relative=relative,
+                    probe=probe,
+                    methods=methods,
+                )
+                if shadow is not None:
+                    row.shadowed_by.append(shadow)
+            claimed = [
+                s for s in row.shadowed_by if s.evidence == "match" and methods[0] in s.methods
+            ]
+            if claimed:
+                row.served_by = claimed[0].member
+
+
+def _shadow(
+    party: WSGIParty,
+    earlier: str,
+    earlier_rows: list[_Row],
+    *,
+    mount: str,
+    relative: str,
+    probe: str | None,
+    methods: list[str],
+) -> _Shadow | None:
+    if probe is not None:
+        claimed = [m for m in methods if _claims(party, earlier, m, probe)]
+        if claimed:
+            return _Shadow(earlier, claimed, "match", probe=mount + probe)
+        return None
+    shape = rule_shape(relative)
+    for other in earlier_rows:
+        if other.rule is None or rule_shape(other.rule[len(mount) :]) != shape:
+            continue
+        theirs = set(_probe_methods(other.methods))
+        overlap = [m for m in methods if m in theirs]
+        if overlap:
+            return _Shadow(earlier, overlap, "rule", rule=other.rule)
+    return None
+
+
+def _claims(party: WSGIParty, member: str, method: str, path: str) -> bool:
+    """Whether ``member``'s ``match`` would take ``method path`` (as the dispatcher asks)."""
+    try:
+        answer = party.ask(member, "match", MatchRequest(method, path))
+    except Exception:  # noqa: BLE001 - HighAndDry/NoAnswer or a failure: the dispatcher moves on
+        return False
+    return isinstance(answer, Match) and answer.allowed
+
+
+def _probe_methods(methods: Sequence[str]) -> list[str]:
+    explicit = [m for m in methods if m not in _IMPLICIT_METHODS]
+    return explicit or list(methods) or ["GET"]
+
+
+# Placeholders of the routing syntaxes members report: werkzeug and Django
+# ``<conv:name>``, Pyramid ``{name}`` / ``{name:regex}`` and ``*remainder``,
+# and Django ``re_path`` groups ``(?P<name>regex)``.
+_SAMPLES = {
+    "": "x",
+    "default": "x",
+    "string": "x",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "int": "1",
+    "float": "1.0",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+_REGEX_CANDIDATES = ("x", "1", "a1", "1.0", "2024", "01", "00000000-0000-0000-0000-000000000000")
+_REGEX_META = set("()[]{}|+?*\\")
+
+
+def _scan(rule: str) -> Iterator[tuple[str, str | None]]:
+    """Split ``rule`` into literal text and placeholders.
+
+    Yields ``("text", literal)``, ``("var", sample)`` where sample is a value
+    the placeholder accepts or ``None`` if none is known, and ``("regex", s)``
+    for regular expression syntax outside placeholders.
+    """
+    if rule.startswith("^"):
+        rule = rule[1:]
+    for end in ("\\Z", "$"):
+        if rule.endswith(end):
+            rule = rule[: -len(end)]
+    i, n = 0, len(rule)
+    while i < n:
+        char = rule[i]
+        if char == "<":
+            close = rule.find(">", i)
+            if close == -1:
+                yield "text", rule[i:]
+                return
+            yield "var", _converter_sample(rule[i + 1 : close])
+            i = close + 1
+        elif char == "{":
+            close = _closing(rule, i, "{", "}")
+            inside = rule[i + 1 : close]
+            _name, colon, pattern = inside.partition(":")
+            yield "var", _regex_sample(pattern) if colon else "x"
+            i = close + 1
+        elif rule.startswith("(?P<", i):
+            close = _closing(rule, i, "(", ")")
+            pattern = rule[i:close].split(">", 1)[1] if ">" in rule[i:close] else ""
+            yield "var", _regex_sample(pattern)
+            i = close + 1
+        elif char == "*" and re.fullmatch(r"\*\w+", rule[i:]):
+            yield "var", ""
+            return
+        elif char == "\\" and i + 1 < n and not rule[i + 1].isalnum():
+            yield "text", rule[i + 1]
+            i += 2
+        elif char in _REGEX_META:
+            yield "regex", char
+            i += 1
+        else:
+            yield "text", char
+            i += 1
+
+
+def _closing(rule: str, start: int, opening: str, closing: str) -> int:
+    depth = 0
+    i = start
+    while i < len(rule):
+        char = rule[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == opening:
+            depth += 1
+        elif char == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(rule)
+
+
+def _converter_sample(inside: str) -> str | None:
+    if ":" not in inside:
+        return "x"
+    converter = inside.split(":", 1)[0].strip()
+    name, _paren, arguments = converter.partition("(")
+    if name == "any":
+        first = arguments.rstrip(")").split(",")[0]
+        return first.strip().strip("'\"") or None
+    return _SAMPLES.get(name)
+
+
+def _regex_sample(pattern: str) -> str | None:
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None
+    for candidate in _REGEX_CANDIDATES:
+        if compiled.fullmatch(candidate):
+            return candidate
+    return None
+
+
+def probe_path(rule: str) -> str | None:
+    """A path that ``rule`` routes, or ``None`` when none can be made.
+
+    Placeholders get the simplest value their converter accepts (``1`` for
+    ``int``, ``x`` for a string), so ``/post/<int:id>`` becomes ``/post/1``.
+    """
+    parts: list[str] = []
+    for kind, text in _scan(rule):
+        if kind == "regex" or text is None:
+            return None
+        parts.append(text)
+    path = "".join(parts)
+    return path if path.startswith("/") else "/" + path
+
+
+def rule_shape(rule: str) -> str:
+    """``rule`` with every placeholder replaced by ``<>``, to compare rules."""
+    shape = "".join("<>" if kind == "var" else (text or "") for kind, text in _scan(rule))
+    return shape if shape.startswith("/") else "/" + shape
+
+
+# -- output ------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def _print_routes(rows: Sequence[_Row]) -> None:
+    header = ("MEMBER", "ENDPOINT", "METHODS", "RULE", "SERVED BY", "NOTE")
+    cells = []
+    for row in rows:
+        notes = [s.describe() for s in row.shadowed_by]
+        if row.note:
+            notes.append(row.note)
+        cells.append(
+            (
+                row.member,
+                row.endpoint or "-",
+                ",".join(row.methods) or ("ANY" if row.rule is not None else "-"),
+                row.rule or "-",
+                row.served_by or "-",
+                "; ".join(notes),
+            )
+        )
+    print(_table(header, cells))
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+def _cmd_routes(args: argparse.Namespace) -> int:
+    site = _open_site(args.target)
+    try:
+        members, _declined = _bootstrap(site)
+        rows, failed = _route_rows(site.party, members)
+    finally:
+        if site.owned:
+            site.party.close()
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+    elif rows:
+        _print_routes(rows)
+    else:
+        print(f"nobody joined the party of {site.spec}")
+    return 1 if failed else 0
+
+
+class _NoDeclineWarnings(logging.Filter):
+    """Drops the party's "invitation declined" warnings; ``check`` reports them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "declined" not in str(record.msg)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    logger = logging.getLogger("wsgi_party")
+    quiet = _NoDeclineWarnings()
+    logger.addFilter(quiet)
+    try:
+        site = _open_site(args.target)
+        try:
+            members, declined = _bootstrap(site)
+        finally:
+            if site.owned:
+                site.party.close()
+    finally:
+        logger.removeFilter(quiet)
+    print(f"party of {site.spec}")
+    print(f"members: {len(members)}")
+    if members:
+        print(
+            _table(
+                ("  NAME", "MOUNT", "SERVICES"),
+                [(f"  {m.name}", m.script_name or "/", ", ".join(m.services)) for m in members],
+            )
+        )
+    print(f"declined: {len(declined)}")
+    if declined:
+        print(_table(("  INVITE PATH", "REASON"), [(f"  {d.path}", d.reason) for d in declined]))
+    problems = []
+    if not members:
+        problems.append("nobody joined")
+    if declined:
+        problems.append(f"{len(declined)} invitation(s) declined")
+    if problems:
+        print(f"FAILED: {'; '.join(problems)}")
+        return 1
+    print("OK")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import is_running_from_reloader, run_simple
+
+    site = _open_site(args.target)
+    _bootstrap(site)
+    if not is_running_from_reloader():
+        reload = " with reloader" if args.reload else ""
+        print(
+            f"serving {site.spec} on http://{_url_host(args.host)}:{args.port}/{reload}"
+            " (CTRL+C to quit)",
+            flush=True,
+        )
+    try:
+        run_simple(args.host, args.port, site.app, use_reloader=args.reload, threaded=True)
+    finally:
+        if site.owned:
+            site.party.close()
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
+    return port
+
+
+_TARGET_HELP = (
+    "the party to load: module:attribute or path/to/file.py:attribute"
+    " (a WSGIParty, or any WSGI app, which is then wrapped in one);"
+    " without :attribute, 'application' then 'app'"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Serve, inspect and check a wsgi_party party.",
+        epilog="Exit status: 0 success, 1 a problem found (check, routes), 2 bad usage or target.",
+    )
+    from wsgi_party import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
+    common.add_argument(
+        "--traceback",
+        action="store_true",
+        help="on errors raised by the target's own code, show the full traceback",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="run a development server",
+        description="Run Werkzeug's development server for the party (not for production).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--reload", action="store_true", help="restart when a Python file changes")
+    serve.set_defaults(run=_cmd_serve)
+
+    routes = commands.add_parser(
+        "routes",
+        parents=[common],
+        help="list every member's routes",
+        description=(
+            "List every member's routes with their full mounted rule. For a"
+            " RouteDispatcher, say which member serves each route and which routes"
+            " an earlier member shadows."
+        ),
+    )
+    routes.add_argument("--json", action="store_true", help="print a JSON list instead")
+    routes.set_defaults(run=_cmd_routes)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="list members and declined invitations",
+        description=(
+            "Bootstrap the party, list its members (name, mount, services) and"
+            " every declined invitation. Exits 1 when an invitation was declined"
+            " or nobody joined."
+        ),
+    )
+    check.set_defaults(run=_cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``wsgi-party`` command with ``argv`` (default ``sys.argv[1:]``).
+
+    Returns the exit status: 0 on success, 1 when ``check`` or ``routes``
+    found a problem, 2 for bad usage or a target that cannot be loaded.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    run: t.Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except TargetError as exc:
+        if args.traceback and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``wsgi-party routes ... | head``): stop quietly.
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,305 @@
+"""Django's URL routing, answered for the party: ``url``, ``routes`` and ``match``.
+
+Used by the app config when Django joins; the party then asks::
+
+    reverser = Reverser()
+    values = {"pk": 3, "page": 2}
+    reverser.path("polls:detail", values)   # '/polls/3/'; values is now {'page': 2}
+
+:meth:`Reverser.path` reverses exactly as :func:`django.urls.reverse` does
+(namespaces with instance and application names, converters' ``to_url``,
+default kwargs, the same quoting), but relative to the app's own mount
+instead of the thread's script prefix, and it leaves the values the pattern
+does not use in the dict so that they become the query string. What can be
+computed once per URLconf, language and name (the namespace walk, the
+candidate patterns, their compiled regexes) is cached, so a cross-app link
+costs no more than Django's own ``reverse``.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from urllib.parse import quote
+
+from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
+from django.urls import (  # type: ignore[import-untyped,unused-ignore]
+    NoReverseMatch,
+    Resolver404,
+    URLPattern,
+    URLResolver,
+    get_ns_resolver,
+    get_resolver,
+    get_urlconf,
+)
+from django.utils.http import (  # type: ignore[import-untyped,unused-ignore]
+    RFC3986_SUBDELIMS,
+)
+from django.utils.translation import get_language  # type: ignore[import-untyped,unused-ignore]
+
+__all__ = ["Reverser", "list_routes", "resolve_route"]
+
+#: Characters ``reverse()`` leaves unquoted in a path (RFC 3986 ``pchar``).
+_PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
+
+_MISSING = object()
+
+
+class _Candidate:
+    """One way to build a URL name: a format string and what it needs."""
+
+    __slots__ = ("converters", "defaults", "format", "param_set", "params", "regex")
+
+    def __init__(
+        self,
+        result: str,
+        params: t.Sequence[str],
+        pattern: str,
+        defaults: t.Mapping[str, t.Any],
+        converters: t.Mapping[str, t.Any],
+    ) -> None:
+        self.format = "/" + result
+        self.params = tuple(params)
+        self.param_set = frozenset(params)
+        self.defaults = dict(defaults)
+        self.converters = dict(converters)
+        # Django checks every candidate against its pattern behind the prefix.
+        self.regex = re.compile("^/" + pattern)
+
+    def render(self, values: t.Mapping[str, t.Any]) -> str | None:
+        """The quoted path for ``values``, or ``None`` when they do not fit."""
+        text: dict[str, str] = {}
+        converters = self.converters
+        for key in self.params:
+            value = values[key]
+            converter = converters.get(key)
+            if converter is None:
+                text[key] = str(value)
+            else:
+                try:
+                    text[key] = converter.to_url(value)
+                except ValueError:
+                    return None
+        candidate: str = self.format % text
+        if self.regex.search(candidate) is None:
+            return None
+        url = quote(candidate, safe=_PATH_SAFE)
+        if url.startswith("//"):
+            # As django.utils.http.escape_leading_slashes: never scheme-relative.
+            url = "/%2F" + url[2:]
+        return url
+
+
+class _Target:
+    """Every candidate of one URL name, in Django's order and by size."""
+
+    __slots__ = ("by_size", "candidates", "name")
+
+    def __init__(self, name: str, candidates: list[_Candidate]) -> None:
+        self.name = name
+        self.candidates = tuple(candidates)
+        # Patterns using more of the values win when some must go to the query.
+        self.by_size = tuple(sorted(candidates, key=lambda c: -len(c.params)))
+
+    def build(self, values: dict[str, t.Any]) -> str:
+        given = {k: v for k, v in values.items() if v is not None}
+        keys = given.keys()
+        # Django's own rule first (every value used), so a link equals reverse().
+        for candidate in self.candidates:
+            if (keys ^ candidate.param_set) - candidate.defaults.keys():
+                continue
+            if not _defaults_agree(candidate, given):
+                continue
+            url = candidate.render(given)
+            if url is not None:
+                for key in candidate.params:
+                    del values[key]
+                for key in candidate.defaults:
+                    values.pop(key, None)
+                return url
+        # Then the pattern using most of the values; the rest is the query.
+        for candidate in self.by_size:
+            if not candidate.param_set <= keys or not _defaults_agree(candidate, given):
+                continue
+            url = candidate.render(given)
+            if url is not None:
+                for key in candidate.params:
+                    del values[key]
+                for key in candidate.defaults:
+                    if key in given:
+                        del values[key]
+                return url
+        patterns = [c.regex.pattern[2:] for c in self.candidates]
+        raise NoReverseMatch(
+            f"Reverse for {self.name!r} with keyword arguments {given!r} not found."
+            f" {len(patterns)} pattern(s) tried: {patterns}"
+        )
+
+
+def _defaults_agree(candidate: _Candidate, given: t.Mapping[str, t.Any]) -> bool:
+    params = candidate.param_set
+    for key, default in candidate.defaults.items():
+        if key not in params and given.get(key, default) != default:
+            return False
+    return True
+
+
+class Reverser:
+    """Cached ``reverse()`` relative to the app's mount (see the module docs).
+
+    Safe to share between threads: the caches are plain dicts filled
+    idempotently, and everything per thread (URLconf, language) is part of
+    the key.
+    """
+
+    #: URLconfs remembered before the cache starts over (per-request
+    #: ``request.urlconf`` overrides can make many).
+    max_urlconfs = 16
+
+    def __init__(self) -> None:
+        self._tables: dict[int, tuple[t.Any, dict[tuple[str, str | None, str | None], t.Any]]]
+        self._tables = {}
+
+    def path(
+        self, endpoint: str, values: dict[str, t.Any], current_app: str | None = None
+    ) -> str:
+        """The path of URL name ``endpoint`` relative to the mount (``/...``).
+
+        Values the pattern uses are removed from ``values``; the others are
+        left for the query string. Raises :class:`django.urls.NoReverseMatch`
+        as ``reverse()`` would.
+        """
+        resolver = get_resolver(get_urlconf())
+        entry = self._tables.get(id(resolver))
+        if entry is None or entry[0] is not resolver:
+            if len(self._tables) >= self.max_urlconfs:
+                self._tables = {}
+            entry = (resolver, {})
+            self._tables[id(resolver)] = entry
+        table = entry[1]
+        key = (endpoint, current_app, get_language())
+        target = table.get(key, _MISSING)
+        if target is _MISSING:
+            try:
+                target = _lookup(resolver, endpoint, current_app)
+            except NoReverseMatch as exc:
+                target = exc
+            table[key] = target
+        if isinstance(target, _Target):
+            return target.build(values)
+        raise NoReverseMatch(str(target))
+
+
+def _lookup(resolver: t.Any, endpoint: str, current_app: str | None) -> _Target:
+    """Walk the namespaces of ``endpoint`` exactly as ``reverse()`` does."""
+    *path, view = endpoint.split(":")
+    current_path = current_app.split(":")[::-1] if current_app else None
+    resolved_path: list[str] = []
+    ns_pattern = ""
+    ns_converters: dict[str, t.Any] = {}
+    for part in path:
+        ns = part
+        current_ns = current_path.pop() if current_path else None
+        app_list = resolver.app_dict.get(ns)
+        if app_list is not None:
+            if current_ns and current_ns in app_list:
+                ns = current_ns
+            elif ns not in app_list:
+                ns = app_list[0]
+        if ns != current_ns:
+            current_path = None
+        try:
+            extra, resolver = resolver.namespace_dict[ns]
+        except KeyError:
+            if resolved_path:
+                raise NoReverseMatch(
+                    f"{ns!r} is not a registered namespace inside"
+                    f" {':'.join(resolved_path)!r}"
+                ) from None
+            raise NoReverseMatch(f"{ns!r} is not a registered namespace") from None
+        resolved_path.append(ns)
+        ns_pattern += extra
+        ns_converters.update(resolver.pattern.converters)
+    if ns_pattern:
+        resolver = get_ns_resolver(ns_pattern, resolver, tuple(ns_converters.items()))
+    candidates = [
+        _Candidate(result, params, pattern, defaults, converters)
+        for possibility, pattern, defaults, converters in resolver.reverse_dict.getlist(view)
+        for result, params in possibility
+    ]
+    if not candidates:
+        raise NoReverseMatch(
+            f"Reverse for {view!r} not found. {view!r} is not a valid view function"
+            " or pattern name."
+        )
+    return _Target(endpoint, candidates)
+
+
+# -- routes and match --------------------------------------------------------
+
+
+def list_routes() -> t.Iterator[tuple[str, str, t.Iterable[str]]]:
+    """Every URL pattern of the current URLconf as (name, rule, methods).
+
+    The name carries its namespaces (``polls:detail``); a pattern without a
+    name is listed under its view's dotted path, as ``resolve()`` names it.
+    The rule is readable (``/polls/<int:pk>/``); methods are empty because
+    Django routes every method to the view.
+    """
+    resolver = get_resolver(get_urlconf())
+    yield from _walk(resolver.url_patterns, "/", ())
+
+
+def _walk(
+    patterns: t.Iterable[t.Any], prefix: str, namespaces: tuple[str, ...]
+) -> t.Iterator[tuple[str, str, t.Iterable[str]]]:
+    for entry in patterns:
+        rule = prefix + _readable(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry.url_patterns, rule, inner)
+        elif isinstance(entry, URLPattern):
+            name = entry.name or _view_path(entry.callback)
+            yield ":".join((*namespaces, name)), rule, ()
+
+
+def _readable(pattern: t.Any) -> str:
+    text = str(pattern)
+    if text.startswith("^"):
+        text = text[1:]
+    for end in ("\\Z", "$"):
+        if text.endswith(end):
+            text = text[: -len(end)]
+    return text
+
+
+def _view_path(callback: t.Any) -> str:
+    func = getattr(callback, "view_class", callback)
+    if not hasattr(func, "__name__"):
+        return f"{type(func).__module__}.{type(func).__name__}"
+    return f"{func.__module__}.{func.__name__}"
+
+
+def resolve_route(path: str) -> str | None:
+    """The view name ``path`` (relative to the mount) resolves to.
+
+    Only resolves, never calls the view. A path Django would redirect to
+    with a slash appended (``APPEND_SLASH`` with ``CommonMiddleware``)
+    counts as routed, with no view name. Raises
+    :class:`django.urls.Resolver404` otherwise.
+    """
+    if not path.startswith("/"):
+        path = "/" + path
+    resolver = get_resolver(get_urlconf())
+    try:
+        match = resolver.resolve(path)
+    except Resolver404:
+        if (
+            not path.endswith("/")
+            and settings.APPEND_SLASH
+            and "django.middleware.common.CommonMiddleware" in settings.MIDDLEWARE
+        ):
+            resolver.resolve(path + "/")
+            return None
+        raise
+    return str(match.view_name)

@@ -1,0 +1,138 @@
+"""The app config of ``wsgi_party.django``: settings, state and system checks.
+
+Django finds it through ``INSTALLED_APPS``::
+
+    INSTALLED_APPS = [..., "wsgi_party.django"]
+    MIDDLEWARE = ["wsgi_party.django.PartyMiddleware", ...]
+    WSGI_PARTY_NAME = "legacy"                                # optional
+    WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}  # optional
+
+The config is the Django project's membership: a process has one settings
+module and therefore one Django project, so however many
+``get_wsgi_application()`` handlers a process makes, they are one member.
+It keeps the operator of the party the project joined (``None`` outside a
+party) and reads every setting lazily, when it is needed.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Mapping
+
+from django.apps import AppConfig, apps  # type: ignore[import-untyped,unused-ignore]
+from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
+from django.core import checks  # type: ignore[import-untyped,unused-ignore]
+from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+    ImproperlyConfigured,
+)
+
+from ._reverse import Reverser
+
+if t.TYPE_CHECKING:
+    from wsgi_party import PartylineOperator
+
+__all__ = ["PartyConfig", "fragments", "identity_enabled", "member_name", "party_config"]
+
+#: The dotted path of the middleware, as it must appear in ``MIDDLEWARE``.
+MIDDLEWARE_PATH = "wsgi_party.django.PartyMiddleware"
+
+
+class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
+    """``wsgi_party.django``: the Django project's place in a party."""
+
+    name = "wsgi_party.django"
+    label = "wsgi_party"
+    verbose_name = "WSGI party"
+    default = True
+
+    def __init__(self, app_name: str, app_module: t.Any) -> None:
+        super().__init__(app_name, app_module)
+        #: The operator of the party this project is a member of, if any.
+        self.operator: PartylineOperator | None = None
+        #: This project's ``url`` handler in that party.
+        self.url: t.Callable[[object], str] | None = None
+        #: Cached ``reverse()`` relative to the project's mount.
+        self.reverser = Reverser()
+
+    def ready(self) -> None:
+        """Register the system checks of the settings."""
+        checks.register(check_settings, "wsgi_party")
+
+    def left(self, operator: PartylineOperator) -> None:
+        """Forget ``operator`` (its party closed), so a new party can invite us."""
+        if self.operator is operator:
+            self.operator = None
+            self.url = None
+
+
+def party_config() -> PartyConfig:
+    """The installed :class:`PartyConfig`; ``ImproperlyConfigured`` if missing."""
+    try:
+        config = apps.get_app_config(PartyConfig.label)
+    except LookupError:
+        raise ImproperlyConfigured(
+            "wsgi_party.django is used but not installed: add 'wsgi_party.django'"
+            " to INSTALLED_APPS"
+        ) from None
+    return t.cast(PartyConfig, config)
+
+
+def member_name() -> str | None:
+    """``WSGI_PARTY_NAME``: the member name (``None``: derived from the mount)."""
+    name = getattr(settings, "WSGI_PARTY_NAME", None)
+    if name is not None and (not isinstance(name, str) or not name or ":" in name):
+        raise ImproperlyConfigured(
+            f"WSGI_PARTY_NAME must be a non-empty string without ':', got {name!r}"
+        )
+    return name
+
+
+def fragments() -> Mapping[str, str]:
+    """``WSGI_PARTY_FRAGMENTS``: layout fragment names to template names."""
+    declared = getattr(settings, "WSGI_PARTY_FRAGMENTS", None) or {}
+    if not isinstance(declared, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in declared.items()
+    ):
+        raise ImproperlyConfigured(
+            "WSGI_PARTY_FRAGMENTS must map fragment names to template names"
+            f" (strings), got {declared!r}"
+        )
+    return declared
+
+
+def identity_enabled() -> bool:
+    """Whether this project answers ``identity``.
+
+    ``WSGI_PARTY_IDENTITY`` decides when set; by default the project answers
+    when ``django.contrib.auth`` is installed and sessions are in use (the
+    sessions app, or ``SessionMiddleware`` with another session engine). Set
+    it to ``False`` when another member owns login, or this project's
+    "anonymous" would answer first.
+    """
+    chosen = getattr(settings, "WSGI_PARTY_IDENTITY", None)
+    if chosen is not None:
+        return bool(chosen)
+    return bool(apps.is_installed("django.contrib.auth")) and (
+        bool(apps.is_installed("django.contrib.sessions"))
+        or "django.contrib.sessions.middleware.SessionMiddleware" in settings.MIDDLEWARE
+    )
+
+
+def check_settings(app_configs: t.Any = None, **kwargs: t.Any) -> list[t.Any]:
+    """System checks: the middleware is installed and the settings are valid."""
+    errors: list[t.Any] = []
+    if MIDDLEWARE_PATH not in (settings.MIDDLEWARE or ()):
+        errors.append(
+            checks.Warning(
+                f"'wsgi_party.django' is installed but {MIDDLEWARE_PATH!r} is not"
+                " in MIDDLEWARE, so this project never joins a party.",
+                hint=f"Add {MIDDLEWARE_PATH!r} at the top of MIDDLEWARE.",
+                id="wsgi_party.W001",
+            )
+        )
+    for setting, reader in (("WSGI_PARTY_NAME", member_name), ("WSGI_PARTY_FRAGMENTS", fragments)):
+        try:
+            reader()
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), obj=setting, id="wsgi_party.E001"))
+    return errors

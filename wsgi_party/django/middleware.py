@@ -1,0 +1,72 @@
+"""``PartyMiddleware``: the Django project's door to the party.
+
+Put it at the top of ``MIDDLEWARE`` (as ``"wsgi_party.django.PartyMiddleware"``)::
+
+    MIDDLEWARE = [
+        "wsgi_party.django.PartyMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        ...
+    ]
+
+It answers the party's invitation itself, so no URLconf change is needed,
+and binds every other request to the party (``request.partyline`` and
+:data:`wsgi_party.partyline`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from wsgi_party import INVITE_PATH, PartylineOperator, WSGIParty, bind_request, unbind_request
+
+from ._member import accept, serving
+from .apps import party_config
+
+__all__ = ["PartyMiddleware"]
+
+_INVITE = INVITE_PATH.rstrip("/")
+
+
+class PartyMiddleware:
+    """Joins the party it is invited to and binds each request to it.
+
+    A request is an invitation only when its path is the invite path *and*
+    ``environ["partyline"]`` is a :class:`~wsgi_party.PartylineOperator`;
+    over HTTP the invite path is left alone (Django answers 404 as for any
+    unknown URL). Every other request gets ``request.partyline`` (the
+    project's operator, ``None`` outside a party) and, in a party, the
+    request scope that :data:`wsgi_party.partyline` and cross-app URL
+    building read.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: t.Callable[[t.Any], t.Any]) -> None:
+        self.get_response = get_response
+        self.config = party_config()
+
+    def __call__(self, request: t.Any) -> t.Any:
+        """Answer an invitation, or handle ``request`` inside the party's scope."""
+        environ = getattr(request, "environ", None)
+        if environ is None:
+            request.partyline = None
+            return self.get_response(request)
+        invitation = environ.get(WSGIParty.partyline_key)
+        if (
+            invitation is not None
+            and isinstance(invitation, PartylineOperator)
+            and environ.get("PATH_INFO", "").rstrip("/") == _INVITE
+        ):
+            return accept(self.config, invitation)
+        operator = self.config.operator
+        request.partyline = operator
+        if operator is None:
+            return self.get_response(request)
+        token = bind_request(operator, environ)
+        own = serving.set(True)
+        try:
+            return self.get_response(request)
+        finally:
+            serving.reset(own)
+            unbind_request(token)
