@@ -283,10 +283,8 @@ def load(
     barrier = threading.Barrier(threads)
 
     def run(worker: int) -> None:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=timeout)
-        except threading.BrokenBarrierError:
-            pass
         for j in range(requests):
             index = worker * requests + j
             headers = headers_for(index) if headers_for else None

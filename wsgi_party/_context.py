@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import typing as t
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 
 from werkzeug.local import LocalProxy
 
@@ -43,12 +42,19 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
 class RequestScope:
     """The member handling the current request, and that request's environ."""
 
-    operator: PartylineOperator
-    environ: WSGIEnvironment
+    __slots__ = ("environ", "operator")
+
+    def __init__(self, operator: PartylineOperator, environ: WSGIEnvironment) -> None:
+        #: The operator of the member handling the request.
+        self.operator = operator
+        #: The request's WSGI environ, as the member sees it.
+        self.environ = environ
+
+    def __repr__(self) -> str:
+        return f"<RequestScope {self.operator!r} {self.environ.get('PATH_INFO')!r}>"
 
 
 _scope: ContextVar[RequestScope | None] = ContextVar("wsgi_party.scope", default=None)

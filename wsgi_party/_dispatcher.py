@@ -115,13 +115,15 @@ class RouteDispatcher:
         fallback: WSGIApplication | None = None
         for name, app, matcher in self._matchers:
             try:
-                _endpoint, allowed, _methods = matcher(method, path)
+                claim = matcher(method, path)
             except HighAndDry:
                 continue
             except Exception as exc:  # noqa: BLE001 - a broken member must not take the site down
                 self._match_failed(name, method, path, exc)
                 continue
-            if allowed:
+            if claim is None:
+                continue
+            if claim[1]:
                 return app(environ, start_response)
             if fallback is None:
                 fallback = app
@@ -136,10 +138,10 @@ class RouteDispatcher:
         if matcher is None:
             return False
         try:
-            _endpoint, allowed, _methods = matcher(method, path)
+            claim = matcher(method, path)
         except Exception:  # noqa: BLE001 - no route (HighAndDry) or a failure
             return False
-        return allowed
+        return claim is not None and claim[1]
 
     def _match_failed(self, name: str, method: str, path: str, exc: Exception) -> None:
         self.match_errors += 1
@@ -154,7 +156,7 @@ class RouteDispatcher:
 
 
 def _via_handler(handler: t.Callable[[object], t.Any]) -> Matcher:
-    def matcher(method: str, path: str) -> tuple[str | None, bool, Iterable[str]]:
+    def matcher(method: str, path: str) -> tuple[str | None, bool, Iterable[str]] | None:
         answer = handler((method, path))
         return answer.endpoint, answer.allowed, answer.methods
 

@@ -151,15 +151,18 @@ class WSGIParty:
         # Most paths hold neither "_" nor "%" and skip the guard entirely.
         if ("_" in path or "%" in path or self._guard_all) and self._guard.refuses(path):
             return _not_found(environ, start_response)
-        if not self._ready and self._state == _PENDING:
+        if not self._ready and self._state != _CLOSED:
             self._bootstrap()
         return self.application(environ, start_response)
 
     # -- bootstrap -------------------------------------------------------------
 
     def _bootstrap(self) -> None:
-        """Send the invitations once, however many threads get here together."""
-        if self._state != _PENDING:
+        """Send the invitations once, however many threads get here together.
+
+        A thread arriving while another bootstraps waits for it to finish.
+        """
+        if self._state in (_READY, _CLOSED):
             return
         with self._lock:
             # Checked again under the lock: another thread may have finished
@@ -478,11 +481,17 @@ class WSGIParty:
             f"no handler is connected for service {service_name!r} (services: {offered})"
         )
 
-    def _no_target(self, member: object, service_name: str) -> NoSuchMember | NoAnswer:
+    def _no_target(
+        self, member: object, service_name: str
+    ) -> NoSuchMember | NoAnswer | InvalidServiceName:
         try:
             operator = self._by_name[member]  # type: ignore[index]
         except (KeyError, TypeError):
             return NoSuchMember(self._no_such_member(member))
+        if not isinstance(service_name, str) or not service_name:
+            return InvalidServiceName(
+                f"service name must be a non-empty string, got {service_name!r}"
+            )
         offered = ", ".join(operator.services) or "none"
         return NoAnswer(
             f"member {member!r} offers no service {service_name!r} (it offers: {offered})"

@@ -15,7 +15,7 @@ import typing as t
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect
 
-from ._services import no_route, standard_handlers
+from ._services import standard_handlers
 from ._url import no_such_endpoint, url_handler
 
 if t.TYPE_CHECKING:
@@ -47,7 +47,7 @@ def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
         for rule in url_map.iter_rules():
             yield str(rule.endpoint), rule.rule, rule.methods or ()
 
-    def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]]:
+    def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
         try:
             rule, _args = bound().match(path, method, return_rule=True)
         except MethodNotAllowed as exc:
@@ -55,7 +55,7 @@ def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
         except RequestRedirect:
             return None, True, ()
         except HTTPException:
-            raise no_route(operator.name, method, path) from None
+            return None
         return str(rule.endpoint), True, rule.methods or ()
 
     operator.connect("url", url_handler(operator, build_path))

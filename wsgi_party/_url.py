@@ -93,9 +93,13 @@ class UrlRequest:
             endpoint, values = payload
             return cls(endpoint, {} if values is None else values)
         if isinstance(payload, t.Mapping) and "name" in payload:
-            values = dict(payload.get("kwargs") or {})
-            values.update(payload.get("query") or {})
-            return cls(payload["name"], values)
+            kwargs, query = payload.get("kwargs") or {}, payload.get("query") or {}
+            if not isinstance(kwargs, t.Mapping) or not isinstance(query, t.Mapping):
+                raise PartylineException(
+                    f"the 'kwargs' and 'query' values of a 'url' payload for endpoint"
+                    f" {payload['name']!r} must be mappings, got {kwargs!r} and {query!r}"
+                )
+            return cls(payload["name"], {**kwargs, **query})
         raise PartylineException(
             "a 'url' payload must be a UrlRequest, an (endpoint, values) tuple or"
             f" a {{'name', 'kwargs', 'query'}} dict, got {payload!r}"
@@ -207,16 +211,40 @@ def url_handler(operator: PartylineOperator, build_path: PathBuilder) -> t.Calla
             if prefix == operator.name:
                 endpoint = rest
         values = dict(request.values)
-        path = build_path(endpoint, values, request.method)
-        if not isinstance(path, str):
+        try:
+            path = build_path(endpoint, values, request.method)
+            if not isinstance(path, str):
+                raise PartylineException(
+                    f"the url builder of member {operator.name!r} returned"
+                    f" {type(path).__name__} for endpoint {endpoint!r}; it must"
+                    " return a path string or raise HighAndDry"
+                )
+            return finish_url(request, operator.script_name, path, values)
+        except (TypeError, UnicodeError) as exc:
+            problem = _bad_value(request.values)
+            if problem is None:
+                raise
             raise PartylineException(
-                f"the url builder of member {operator.name!r} returned"
-                f" {type(path).__name__} for endpoint {endpoint!r}; it must"
-                " return a path string or raise HighAndDry"
-            )
-        return finish_url(request, operator.script_name, path, values)
+                f"member {operator.name!r} cannot build a URL for endpoint {endpoint!r}: {problem}"
+            ) from exc
 
     return handle_url
+
+
+def _bad_value(values: t.Mapping[t.Any, t.Any]) -> str | None:
+    """What makes ``values`` impossible to put in a URL, if anything (cold path)."""
+    for key, value in values.items():
+        if not isinstance(key, str):
+            return f"value name {key!r} is not a string"
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            try:
+                if isinstance(item, str):
+                    item.encode("utf-8")
+                elif isinstance(item, bytes):
+                    item.decode("utf-8")
+            except UnicodeError:
+                return f"URL value {key!r} cannot be encoded as UTF-8: {item!r}"
+    return None
 
 
 def finish_url(

@@ -105,6 +105,11 @@ class FlaskParty:
 
     One :class:`FlaskParty` may initialise several apps; each keeps its own
     state in ``app.extensions["wsgi_party"]``.
+
+    Other members get the app's URLs built as its own ``url_for`` builds
+    them: ``url_defaults`` run (in an app context of the app, with no
+    request, as for ``url_for`` outside a request), blueprint endpoints,
+    converters and ``_method`` work, and unused values become the query.
     """
 
     def __init__(
@@ -137,9 +142,7 @@ class FlaskParty:
         this app.
         """
         if EXTENSION_KEY in app.extensions:
-            raise RuntimeError(
-                f"FlaskParty.init_app was already called for Flask app {app.name!r}"
-            )
+            raise RuntimeError(f"FlaskParty.init_app was already called for Flask app {app.name!r}")
         state = FlaskPartyState(self, app, name if name is not None else self.name)
         app.extensions[EXTENSION_KEY] = state
         app.add_url_rule(
@@ -212,15 +215,27 @@ class FlaskPartyState:
         app = self.app
         # Bound once; werkzeug re-reads the map when rules are added later.
         adapter: MapAdapter = app.url_map.bind("localhost", script_name="/")
+        # Werkzeug fills this dict in place as rules are added; looking an
+        # endpoint up in it turns other members' endpoints away without the
+        # cost of a failed build.
+        endpoints = app.url_map._rules_by_endpoint
         default_functions = app.url_default_functions
 
         def build_path(endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+            if endpoint not in endpoints:
+                raise HighAndDry(f"member {operator.name!r} has no endpoint {endpoint!r}")
             if default_functions:
                 _inject_url_defaults(app, endpoint, values)
             try:
                 path = adapter.build(endpoint, values, method=method)
             except BuildError:
-                raise _no_endpoint(operator, endpoint, values) from None
+                raise _cannot_build(operator, endpoint, values) from None
+            except (ValueError, TypeError) as exc:
+                # A converter refused a value (int("") ...): say whose and which.
+                raise PartylineException(
+                    f"member {operator.name!r} cannot build endpoint {endpoint!r}"
+                    f" with values {values!r}: {type(exc).__name__}: {exc}"
+                ) from exc
             values.clear()  # werkzeug already put the unused values in the query
             if path[:1] != "/" or path[:2] == "//":
                 raise PartylineException(
@@ -282,8 +297,7 @@ class FlaskPartyState:
             raise NoAnswer(f"Flask app {self.app.name!r} was not given identity=")
         if not has_request_context():
             raise NoPartylineContext(
-                f"the identity of Flask app {self.app.name!r} is only known during a"
-                " request"
+                f"the identity of Flask app {self.app.name!r} is only known during a request"
             )
         answer = identity()
         if answer is not None and not isinstance(answer, Identity):
@@ -346,9 +360,7 @@ class _ScopedWSGI:
         self.wsgi_app = wsgi_app
         self.state = state
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operator = environ.get(_PARTYLINE_KEY)
         if (
             operator is not None
@@ -553,11 +565,9 @@ def _unscoped(in_request: bool | None = None) -> bool:
 
 
 def _has_endpoint(app: Flask, endpoint: str) -> bool:
-    try:
-        app.url_map.iter_rules(endpoint)
-    except KeyError:
-        return False
-    return True
+    # Werkzeug's own index of the map's rules: a dict lookup, where the public
+    # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
+    return endpoint in app.url_map._rules_by_endpoint
 
 
 def _inject_url_defaults(app: Flask, endpoint: str, values: dict[str, t.Any]) -> None:
@@ -582,7 +592,7 @@ def _party_root(scope: RequestScope) -> str:
     return script_name
 
 
-def _no_endpoint(
+def _cannot_build(
     operator: PartylineOperator, endpoint: str, values: Mapping[str, t.Any]
 ) -> HighAndDry:
     detail = f" with values {sorted(values)!r}" if values else ""

@@ -14,9 +14,7 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 
-def map_app(
-    title: str, url_map: Map, links: t.Mapping[str, str] | None = None
-) -> WSGIApplication:
+def map_app(title: str, url_map: Map, links: t.Mapping[str, str] | None = None) -> WSGIApplication:
     """An app answering ``title:endpoint``, plus a party link for endpoints in ``links``."""
 
     @Request.application

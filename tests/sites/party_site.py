@@ -14,10 +14,11 @@ name      mount     app
 shop      (root)    Werkzeug app routed by a ``Map``, in PartyMember
 blog      /blog     Werkzeug app routed by a ``Map``, in PartyMember
 legacy    /legacy   WebOb app (its routes in a ``Map``), in PartyMember
+flask     /flask    Flask app with ``FlaskParty`` (when Flask is installed)
 ========  ========  ===============================================
 
 Every member serves ``/page?n=<int>``: a JSON document with the URLs it built
-through :data:`wsgi_party.partyline` for :data:`LINKS` (with ``n`` in the
+through :data:`wsgi_party.partyline` for :func:`links` (with ``n`` in the
 values, so each request's URLs are its own), the worker's PID, ``id()`` of
 the party, operator and app objects that answered, every other member's
 answer to ``whoami`` and this process's invitation count (:data:`INVITES`).
@@ -39,10 +40,17 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from wsgi_party import PartyMember, PartylineOperator, WSGIParty, partyline
+from wsgi_party import PartylineOperator, PartyMember, WSGIParty, partyline
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+try:
+    import flask
+
+    from wsgi_party.flask import FlaskParty
+except ImportError:  # pragma: no cover - the Flask integration is optional
+    flask = None  # type: ignore[assignment]
 
 #: Each member's mount and routes as (rule, endpoint).
 ROUTES: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -53,9 +61,11 @@ ROUTES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "legacy": ("/legacy", [("/report/<int:year>", "report"), ("/page", "page")]),
 }
+if flask is not None:
+    ROUTES["flask"] = ("/flask", [("/entry/<int:id>", "entry"), ("/page", "page")])
 
 
-def LINKS(n: int) -> dict[str, tuple[str, dict[str, t.Any]]]:  # noqa: N802 - a table
+def links(n: int) -> dict[str, tuple[str, dict[str, t.Any]]]:
     """What every page links to for request number ``n``: key -> (endpoint, values).
 
     The values include ones the routes do not use, which must come back as
@@ -67,12 +77,39 @@ def LINKS(n: int) -> dict[str, tuple[str, dict[str, t.Any]]]:  # noqa: N802 - a 
         "blog:tag": ("blog:tag", {"tag": f"t {n} ü"}),
         "legacy:report": ("legacy:report", {"year": 2000 + n}),
         "external": ("blog:post", {"id": n, "_external": True}),
+        **({"flask:entry": ("flask:entry", {"id": n, "lang": "fr"})} if "flask" in ROUTES else {}),
     }
 
 
 def make_map(member: str) -> Map:
     """A fresh ``Map`` with ``member``'s routes."""
     return Map([Rule(rule, endpoint=endpoint) for rule, endpoint in ROUTES[member][1]])
+
+
+def expected_urls(n: int, host: str = "localhost", script_root: str = "") -> dict[str, str]:
+    """What the pages must show for :func:`links` of request ``n``, built by Werkzeug.
+
+    The oracle for the tests: each URL is built straight from the member's
+    ``Map`` bound at its mount, never through the party.
+    """
+    urls = {}
+    for key, (endpoint, given) in links(n).items():
+        member, name = endpoint.split(":")
+        values = dict(given)
+        external = bool(values.pop("_external", False))
+        mount = script_root + ROUTES[member][0]
+        adapter = _oracle_map(member).bind(host, script_name=mount or "/")
+        urls[key] = adapter.build(name, values, force_external=external, append_unknown=True)
+    return urls
+
+
+_oracle_maps: dict[str, Map] = {}
+
+
+def _oracle_map(member: str) -> Map:
+    if member not in _oracle_maps:
+        _oracle_maps[member] = make_map(member)
+    return _oracle_maps[member]
 
 
 class Invitations:
@@ -97,7 +134,7 @@ def page_body(member: str, app: object, n: int) -> bytes:
     """The JSON document a member's ``/page`` answers, built through the partyline."""
     operator = t.cast(PartylineOperator, partyline._get_current_object())  # type: ignore[attr-defined]
     party = operator.partyline
-    urls = {key: partyline.url_for(endpoint, **values) for key, (endpoint, values) in LINKS(n).items()}
+    urls = {key: partyline.url_for(name, **values) for key, (name, values) in links(n).items()}
     document = {
         "member": member,
         "operator_name": operator.name,
@@ -160,6 +197,23 @@ class WebObApp:
         return webob.Response(text=f"{self.member}:{endpoint}:{sorted(values.items())}")
 
 
+def flask_app(member: str) -> t.Any:
+    """A Flask app made a member with :class:`wsgi_party.flask.FlaskParty`."""
+    app = flask.Flask(f"tests.sites.{member}")
+
+    def page() -> flask.Response:
+        n = int(flask.request.args.get("n", "0"))
+        return flask.Response(page_body(member, app, n), mimetype="application/json")
+
+    def other(**values: t.Any) -> str:
+        return f"{member}:{flask.request.endpoint}:{sorted(values.items())}"
+
+    for rule, endpoint in ROUTES[member][1]:
+        app.add_url_rule(rule, endpoint, page if endpoint == "page" else other)
+    FlaskParty(app, name=member)
+    return app
+
+
 def whoami(member: str, app: object) -> t.Callable[[object], dict[str, t.Any]]:
     """The ``whoami`` handler of ``member``: which process and app object answer."""
 
@@ -169,15 +223,27 @@ def whoami(member: str, app: object) -> t.Callable[[object], dict[str, t.Any]]:
     return answer
 
 
-def counted(app: WSGIApplication, delay: float) -> WSGIApplication:
-    """Wrap ``app`` so that each invitation it receives is counted in :data:`INVITES`."""
+def counted(
+    app: WSGIApplication, delay: float, services: dict[str, t.Callable[[object], t.Any]] | None = None
+) -> WSGIApplication:
+    """Wrap ``app`` so that each invitation it receives is counted in :data:`INVITES`.
+
+    ``services`` are connected once the app has joined (for members whose
+    integration takes no extra services).
+    """
 
     def invited_or_not(environ: WSGIEnvironment, start_response: StartResponse) -> t.Any:
-        if isinstance(environ.get("partyline"), PartylineOperator):
-            INVITES.record()
-            if delay:
-                time.sleep(delay)
-        return app(environ, start_response)
+        operator = environ.get("partyline")
+        if not isinstance(operator, PartylineOperator):
+            return app(environ, start_response)
+        INVITES.record()
+        if delay:
+            time.sleep(delay)
+        answer = app(environ, start_response)
+        if services and operator.handlers and operator.declined is None:
+            for name, handler in services.items():
+                operator.connect(name, handler)
+        return answer
 
     return invited_or_not
 
@@ -186,8 +252,8 @@ def counted(app: WSGIApplication, delay: float) -> WSGIApplication:
 class Site:
     """The app objects of the site, and the party serving them."""
 
-    #: The member wrappers by member name.
-    members: dict[str, PartyMember]
+    #: The member apps as mounted (PartyMember wrappers, the Flask app) by name.
+    members: dict[str, WSGIApplication]
     #: The dispatcher mounting them (what a party wraps).
     dispatcher: DispatcherMiddleware
     #: The party built by :func:`build_site`.
@@ -207,7 +273,7 @@ def build_site(*, lazy: bool, invite_delay: float = 0.0, **options: t.Any) -> Si
         "blog": WerkzeugApp("blog"),
         "legacy": WebObApp("legacy"),
     }
-    members: dict[str, PartyMember] = {}
+    members: dict[str, WSGIApplication] = {}
     for name, app in apps.items():
         members[name] = PartyMember(
             t.cast("WSGIApplication", app),
@@ -221,6 +287,10 @@ def build_site(*, lazy: bool, invite_delay: float = 0.0, **options: t.Any) -> Si
         for name, member in members.items()
         if ROUTES[name][0]
     }
+    if "flask" in ROUTES:
+        apps["flask"] = members["flask"] = flask_app("flask")
+        services = {"whoami": whoami("flask", apps["flask"])}
+        mounts[ROUTES["flask"][0]] = counted(members["flask"], invite_delay, services)
     dispatcher = DispatcherMiddleware(counted(members["shop"], invite_delay), mounts)
     party = WSGIParty(dispatcher, lazy=lazy, **options)
     return Site(members, dispatcher, party, apps)

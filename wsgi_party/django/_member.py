@@ -91,7 +91,7 @@ def accept(config: PartyConfig, operator: PartylineOperator) -> t.Any:
 
     def build_path(endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         try:
-            return reverser.path(endpoint, values)
+            return reverser.path(endpoint, values, request_urlconf=False)
         except NoReverseMatch:
             raise no_such_endpoint(operator.name, endpoint) from None
 
@@ -240,7 +240,7 @@ def render_fragment(operator: PartylineOperator, name: str, template: str) -> st
     scope = current_scope()
     if scope is None:
         return str(render_to_string(template, {"fragment": name}))
-    root = UrlRequest(name).located().script_root or ""
+    root = UrlRequest("layout").located().script_root or ""
     with database_scope(), _script_prefix(root + operator.script_name):
         request = django_request(scope.environ)
         request.partyline = operator

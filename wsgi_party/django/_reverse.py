@@ -32,6 +32,7 @@ from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     get_resolver,
     get_urlconf,
 )
+from django.utils.functional import Promise  # type: ignore[import-untyped,unused-ignore]
 from django.utils.http import (  # type: ignore[import-untyped,unused-ignore]
     RFC3986_SUBDELIMS,
 )
@@ -42,7 +43,8 @@ __all__ = ["Reverser", "list_routes", "resolve_route"]
 #: Characters ``reverse()`` leaves unquoted in a path (RFC 3986 ``pchar``).
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
-_MISSING = object()
+#: Any character ``quote(..., safe=_PATH_SAFE)`` would change.
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~\-" + re.escape(_PATH_SAFE) + "]")
 
 
 class _Candidate:
@@ -83,7 +85,7 @@ class _Candidate:
         candidate: str = self.format % text
         if self.regex.search(candidate) is None:
             return None
-        url = quote(candidate, safe=_PATH_SAFE)
+        url = quote(candidate, safe=_PATH_SAFE) if _UNSAFE.search(candidate) else candidate
         if url.startswith("//"):
             # As django.utils.http.escape_leading_slashes: never scheme-relative.
             url = "/%2F" + url[2:]
@@ -101,7 +103,8 @@ class _Target:
         # Patterns using more of the values win when some must go to the query.
         self.by_size = tuple(sorted(candidates, key=lambda c: -len(c.params)))
 
-    def build(self, values: dict[str, t.Any]) -> str:
+    def build(self, values: dict[str, t.Any]) -> str | None:
+        """The path for ``values`` (consuming those used), or ``None``."""
         given = {k: v for k, v in values.items() if v is not None}
         keys = given.keys()
         # Django's own rule first (every value used), so a link equals reverse().
@@ -129,8 +132,13 @@ class _Target:
                     if key in given:
                         del values[key]
                 return url
+        return None
+
+    def failure(self, values: t.Mapping[str, t.Any]) -> str:
+        """Why :meth:`build` found no pattern for ``values`` (as ``reverse()`` says)."""
+        given = {k: v for k, v in values.items() if v is not None}
         patterns = [c.regex.pattern[2:] for c in self.candidates]
-        raise NoReverseMatch(
+        return (
             f"Reverse for {self.name!r} with keyword arguments {given!r} not found."
             f" {len(patterns)} pattern(s) tried: {patterns}"
         )
@@ -157,37 +165,90 @@ class Reverser:
     max_urlconfs = 16
 
     def __init__(self) -> None:
-        self._tables: dict[int, tuple[t.Any, dict[tuple[str, str | None, str | None], t.Any]]]
-        self._tables = {}
+        self._tables: dict[int, _Table] = {}
 
     def path(
-        self, endpoint: str, values: dict[str, t.Any], current_app: str | None = None
+        self,
+        endpoint: str,
+        values: dict[str, t.Any],
+        current_app: str | None = None,
+        *,
+        request_urlconf: bool = True,
     ) -> str:
         """The path of URL name ``endpoint`` relative to the mount (``/...``).
 
         Values the pattern uses are removed from ``values``; the others are
         left for the query string. Raises :class:`django.urls.NoReverseMatch`
-        as ``reverse()`` would.
+        as ``reverse()`` would. With ``request_urlconf`` the URLconf of the
+        current Django request (``request.urlconf``) is honoured, as
+        ``reverse()`` does; without, ``ROOT_URLCONF`` is used (for another
+        member's request, where Django has set none).
         """
-        resolver = get_resolver(get_urlconf())
-        entry = self._tables.get(id(resolver))
-        if entry is None or entry[0] is not resolver:
-            if len(self._tables) >= self.max_urlconfs:
-                self._tables = {}
-            entry = (resolver, {})
-            self._tables[id(resolver)] = entry
-        table = entry[1]
-        key = (endpoint, current_app, get_language())
-        target = table.get(key, _MISSING)
-        if target is _MISSING:
+        target = self._target(endpoint, current_app, request_urlconf)
+        if not isinstance(target, _Target):
+            raise NoReverseMatch(target)
+        path = target.build(values)
+        if path is None:
+            raise NoReverseMatch(target.failure(values))
+        return path
+
+    def find(
+        self, endpoint: str, values: dict[str, t.Any], current_app: str | None = None
+    ) -> str | None:
+        """:meth:`path`, but ``None`` instead of raising (the cheap miss)."""
+        target = self._target(endpoint, current_app, True)
+        return target.build(values) if isinstance(target, _Target) else None
+
+    def _target(
+        self, endpoint: str, current_app: str | None, request_urlconf: bool
+    ) -> _Target | str:
+        """The cached target of ``endpoint``, or why there is none."""
+        resolver = get_resolver(get_urlconf() if request_urlconf else None)
+        table = self._tables.get(id(resolver))
+        if table is None or table.resolver is not resolver:
+            table = self._table(resolver)
+        # The language matters only to a URLconf with translated patterns.
+        key = (endpoint, current_app, get_language() if table.translated else None)
+        targets = table.targets
+        target = targets.get(key)
+        if target is None:
             try:
                 target = _lookup(resolver, endpoint, current_app)
             except NoReverseMatch as exc:
-                target = exc
-            table[key] = target
-        if isinstance(target, _Target):
-            return target.build(values)
-        raise NoReverseMatch(str(target))
+                target = str(exc)
+            targets[key] = target
+        return target
+
+    def _table(self, resolver: t.Any) -> _Table:
+        if len(self._tables) >= self.max_urlconfs:
+            self._tables = {}
+        table = _Table(resolver)
+        self._tables[id(resolver)] = table
+        return table
+
+
+class _Table:
+    """The cached targets of one URLconf (one resolver)."""
+
+    __slots__ = ("resolver", "targets", "translated")
+
+    def __init__(self, resolver: t.Any) -> None:
+        self.resolver = resolver
+        self.translated = _translated(resolver.url_patterns)
+        self.targets: dict[tuple[str, str | None, str | None], _Target | str] = {}
+
+
+def _translated(patterns: t.Iterable[t.Any]) -> bool:
+    """Whether any pattern depends on the active language (``i18n_patterns``,
+    ``gettext_lazy`` routes); unknown pattern classes count as dependent."""
+    for entry in patterns:
+        raw = vars(entry.pattern)
+        route = raw.get("_route", raw.get("_regex"))
+        if route is None or isinstance(route, Promise):
+            return True
+        if isinstance(entry, URLResolver) and _translated(entry.url_patterns):
+            return True
+    return False
 
 
 def _lookup(resolver: t.Any, endpoint: str, current_app: str | None) -> _Target:
@@ -213,8 +274,7 @@ def _lookup(resolver: t.Any, endpoint: str, current_app: str | None) -> _Target:
         except KeyError:
             if resolved_path:
                 raise NoReverseMatch(
-                    f"{ns!r} is not a registered namespace inside"
-                    f" {':'.join(resolved_path)!r}"
+                    f"{ns!r} is not a registered namespace inside {':'.join(resolved_path)!r}"
                 ) from None
             raise NoReverseMatch(f"{ns!r} is not a registered namespace") from None
         resolved_path.append(ns)

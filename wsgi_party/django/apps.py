@@ -71,8 +71,7 @@ def party_config() -> PartyConfig:
         config = apps.get_app_config(PartyConfig.label)
     except LookupError:
         raise ImproperlyConfigured(
-            "wsgi_party.django is used but not installed: add 'wsgi_party.django'"
-            " to INSTALLED_APPS"
+            "wsgi_party.django is used but not installed: add 'wsgi_party.django' to INSTALLED_APPS"
         ) from None
     return t.cast(PartyConfig, config)
 

@@ -1,0 +1,34 @@
+"""A Celery worker that builds links to the site: ``celery -A tasks worker``."""
+
+from __future__ import annotations
+
+# [start-celery]
+from celery import Celery
+from celery.signals import worker_process_init
+from wsgi import application as party  # the party of the web site, made lazily
+
+app = Celery("tasks", broker="memory://")
+
+
+@worker_process_init.connect
+def join_party(**kwargs: object) -> None:
+    """Each worker process bootstraps its own party once, as it starts."""
+    party.members  # noqa: B018 - bootstraps a lazy party
+
+
+@app.task
+def welcome_mail(user_id: int) -> str:
+    # No request here: scheme, host and prefix come from the party's base_url.
+    link = party.url_for("blog:post", id=user_id, _external=True)
+    return f"Welcome! Your first post: {link}"
+
+
+# [end-celery]
+
+
+if __name__ == "__main__":
+    join_party()
+    assert welcome_mail.apply(args=(3,)).get() == (
+        "Welcome! Your first post: http://localhost:8000/blog/post/3"
+    )
+    party.close()

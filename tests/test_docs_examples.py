@@ -1,0 +1,169 @@
+"""The documentation's code runs: every example, its servers, its outputs, the build.
+
+Each ``docs/examples/*.py`` checks its own claims with assertions and is run
+here as a script, in its own process (the Django example configures its own
+settings). The pages include these files, so the code a reader sees is the
+code that ran.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from tests.servers import Server
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+EXAMPLES = DOCS / "examples"
+
+#: Files that are not scripts: a server's configuration and a pytest module.
+NOT_SCRIPTS = {"gunicorn_conf.py", "test_mysite.py"}
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in NOT_SCRIPTS)
+
+#: The examples directory first, as for ``python docs/examples/x.py``.
+EXAMPLES_ENV = {"PYTHONPATH": os.pathsep.join([str(EXAMPLES), str(REPO)])}
+
+
+def run(*argv: str, **kwargs: t.Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **EXAMPLES_ENV},
+        **kwargs,
+    )
+
+
+def test_the_examples_are_there():
+    assert {"quickstart.py", "concepts.py", "urls.py", "route_migration.py"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_example_runs(script):
+    result = run(sys.executable, str(EXAMPLES / script))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pytest_fixtures_example_passes():
+    result = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        str(EXAMPLES / "test_mysite.py"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "output", "status"),
+    [
+        (["routes", "docs/examples/route_migration.py"], "cli_routes.txt", 0),
+        (["check", "docs/examples/route_migration.py"], "cli_check.txt", 0),
+        (["check", "docs/examples/declined.py"], "cli_check_declined.txt", 1),
+    ],
+)
+def test_command_output_shown_in_the_docs_is_current(argv, output, status):
+    result = run(sys.executable, "-m", "wsgi_party", *argv)
+    assert result.returncode == status, result.stderr
+    assert result.stdout == (EXAMPLES / output).read_text()
+
+
+# -- the deployment guide's servers ------------------------------------------------------
+
+
+def assert_site_serves(server: Server) -> None:
+    for path, body in [
+        ("/", "shop; read /blog/post/1"),
+        ("/blog/post/4", "post 4; back to /"),
+    ]:
+        for _ in range(4):  # reach more than one worker
+            reply = server.get(path)
+            assert (reply.status, reply.body.decode()) == (200, body), server.log()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("preload", [[], ["--preload"]], ids=["fork-then-load", "preload"])
+def test_gunicorn_serves_the_wsgi_example(preload):
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(EXAMPLES / "gunicorn_conf.py"),
+        "--bind",
+        "{bind}",
+        *preload,
+        "wsgi:application",
+    ]
+    with Server(argv, env=EXAMPLES_ENV) as server:
+        assert_site_serves(server)
+
+
+@pytest.mark.server
+@pytest.mark.skipif(shutil.which("uwsgi") is None, reason="uWSGI is not installed")
+@pytest.mark.parametrize("lazy_apps", [[], ["--lazy-apps"]], ids=["master-loads", "lazy-apps"])
+def test_uwsgi_serves_the_wsgi_example(lazy_apps):
+    argv = [
+        "uwsgi",
+        "--http-socket",
+        "{bind}",
+        "--chdir",
+        str(EXAMPLES),
+        "--module",
+        "wsgi:application",
+        "--master",
+        "--processes",
+        "2",
+        "--die-on-term",
+        "--disable-logging",
+        *lazy_apps,
+    ]
+    with Server(argv, env=EXAMPLES_ENV) as server:
+        assert_site_serves(server)
+
+
+@pytest.mark.server
+def test_waitress_serves_the_wsgi_example():
+    argv = [sys.executable, "-m", "waitress", "--listen={bind}", "--threads=4", "wsgi:application"]
+    with Server(argv, env=EXAMPLES_ENV) as server:
+        assert_site_serves(server)
+
+
+# -- the build ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sphinx") is None, reason="Sphinx is not installed")
+def test_docs_build_without_warnings(tmp_path):
+    result = run(
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "-d",
+        str(tmp_path / "doctrees"),
+        str(DOCS),
+        str(tmp_path / "html"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "html" / "api.html").is_file()

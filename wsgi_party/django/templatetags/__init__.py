@@ -1,0 +1,1 @@
+"""Template tag libraries of ``wsgi_party.django``: ``{% load wsgi_party %}``."""
