@@ -133,6 +133,10 @@ def test_uwsgi_serves_the_wsgi_example(lazy_apps):
         "2",
         "--die-on-term",
         "--disable-logging",
+        "--reload-mercy",
+        "2",
+        "--worker-reload-mercy",
+        "2",
         *lazy_apps,
     ]
     with Server(argv, env=EXAMPLES_ENV) as server:

@@ -472,6 +472,15 @@ FAULTS = [
     ),
     pytest.param(
         Fault(
+            lambda party: party.url_for("flask:entry", id=1, lang="\udcff"),
+            PartylineException,
+            ("member 'flask'", "'entry'", "'lang'"),
+        ),
+        id="url-value-lone-surrogate-flask",
+        marks=pytest.mark.skipif("flask" not in ROUTES, reason="Flask is not installed"),
+    ),
+    pytest.param(
+        Fault(
             lambda party: party.url_for("blog:post", id=1, page=Unprintable()),
             ZeroDivisionError,
             ("no text for this value", "'url'", "member 'blog'"),

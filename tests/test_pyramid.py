@@ -277,6 +277,9 @@ def test_built_paths_are_cached_by_value_and_type(party: WSGIParty, admin: t.Any
     own.registry = admin.registry
     for value in (1, True, 1.0, "1", 1):  # equal as dict keys, different paths
         assert party.url_for("admin:post", id=value) == own.route_path("post", id=value)
+        assert party.url_for("admin:archive", year=2024, month=value) == own.route_path(
+            "archive", year=2024, month=value
+        )
 
 
 def test_party_url_takes_pyramids_query_argument(party: WSGIParty, admin: t.Any) -> None:

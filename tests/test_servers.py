@@ -32,7 +32,7 @@ from tests.sites.party_site import ROUTES, expected_urls
 pytestmark = pytest.mark.server
 
 #: Client threads and requests per thread for the prefork load tests.
-THREADS, REQUESTS = 4, 60
+THREADS, REQUESTS = 4, 150
 
 MEMBERS = sorted(ROUTES)
 BIN = Path(sys.executable).parent
@@ -226,11 +226,11 @@ def test_first_concurrent_burst_bootstraps_a_lazy_party_once_per_process(
     with Server(argv) as server:
         # The readiness probe asked for an invite path: refused before bootstrap.
         burst = run_load(server, threads=16, requests=1)
-        after = run_load(server, threads=8, requests=10)
+        after = run_load(server, threads=8, requests=25)
         check_invite_paths_refused(server)
         pids = set(server.children()) | {server.pid}
     by_pid = check_pages(burst, server.port, 16)
-    check_pages(after, server.port, 80)
+    check_pages(after, server.port, 200)
     assert set(by_pid) <= pids
     check_own_objects(by_pid)
     # Exactly one invitation per member in each process, sent by that process,

@@ -19,10 +19,10 @@ external URLs (from the current request, else from the party's ``base_url``).
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
-from ._context import current_scope
+from ._context import _scope
 from ._exceptions import HighAndDry, PartylineException
 
 if t.TYPE_CHECKING:
@@ -44,7 +44,6 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 _FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-@dataclass(frozen=True, slots=True)
 class UrlRequest:
     """The payload of the ``url`` service.
 
@@ -57,27 +56,71 @@ class UrlRequest:
     ``script_root``, ``scheme`` and ``host`` say where the URL is served from;
     the party fills them from the current request (or ``base_url``) before it
     asks, so handlers never have to guess.
+
+    Treat a request as read-only: the same object is handed to every
+    member asked. (It is a plain slotted class rather than a frozen
+    dataclass because it is built for every link on every page.)
     """
 
-    endpoint: str
-    values: t.Mapping[str, t.Any] = field(default_factory=dict)
-    external: bool = False
-    anchor: str | None = None
-    method: str | None = None
-    script_root: str | None = None
-    scheme: str | None = None
-    host: str | None = None
+    __slots__ = (
+        "anchor",
+        "endpoint",
+        "external",
+        "host",
+        "method",
+        "scheme",
+        "script_root",
+        "values",
+    )
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.endpoint, str) or not self.endpoint:
+    def __init__(
+        self,
+        endpoint: str,
+        values: t.Mapping[str, t.Any] | None = None,
+        external: bool = False,
+        anchor: str | None = None,
+        method: str | None = None,
+        script_root: str | None = None,
+        scheme: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        if type(endpoint) is not str or not endpoint:
             raise PartylineException(
-                f"UrlRequest endpoint must be a non-empty string, got {self.endpoint!r}"
+                f"UrlRequest endpoint must be a non-empty string, got {endpoint!r}"
             )
-        if not isinstance(self.values, t.Mapping):
+        if values is None:
+            values = {}
+        elif type(values) is not dict and not isinstance(values, Mapping):
             raise PartylineException(
-                f"UrlRequest values for endpoint {self.endpoint!r} must be a"
-                f" mapping, got {type(self.values).__name__}"
+                f"UrlRequest values for endpoint {endpoint!r} must be a"
+                f" mapping, got {type(values).__name__}"
             )
+        self.endpoint = endpoint
+        self.values = values
+        self.external = external
+        self.anchor = anchor
+        self.method = method
+        self.script_root = script_root
+        self.scheme = scheme
+        self.host = host
+
+    def _fields(self) -> tuple[t.Any, ...]:
+        return tuple(getattr(self, name) for name in _URL_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not UrlRequest:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(_URL_FIELDS, self._fields(), strict=True)
+            if name in ("endpoint", "values") or value not in (None, False)
+        )
+        return f"UrlRequest({shown})"
 
     @classmethod
     def coerce(cls, payload: object) -> UrlRequest:
@@ -92,9 +135,9 @@ class UrlRequest:
         if isinstance(payload, tuple) and len(payload) == 2:
             endpoint, values = payload
             return cls(endpoint, {} if values is None else values)
-        if isinstance(payload, t.Mapping) and "name" in payload:
+        if isinstance(payload, Mapping) and "name" in payload:
             kwargs, query = payload.get("kwargs") or {}, payload.get("query") or {}
-            if not isinstance(kwargs, t.Mapping) or not isinstance(query, t.Mapping):
+            if not isinstance(kwargs, Mapping) or not isinstance(query, Mapping):
                 raise PartylineException(
                     f"the 'kwargs' and 'query' values of a 'url' payload for endpoint"
                     f" {payload['name']!r} must be mappings, got {kwargs!r} and {query!r}"
@@ -110,28 +153,48 @@ class UrlRequest:
 
         They come from the current request when there is one (the member's
         mount is taken off its ``SCRIPT_NAME`` to find the party's own), else
-        from ``base_url``.
+        from ``base_url``. Returns ``self`` when nothing was missing.
         """
-        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
+        script_root, scheme, host = self.script_root, self.scheme, self.host
+        if script_root is not None and (not self.external or (scheme and host)):
             return self
-        scope = current_scope()
+        scope = _scope.get()
         if scope is not None:
             environ = scope.environ
-            script_root = _party_script_root(environ, scope.operator.script_name)
-            scheme = environ.get("wsgi.url_scheme", "http")
-            host = _environ_host(environ)
+            if script_root is None:
+                script_root = _party_script_root(environ, scope.operator.script_name)
+            if self.external:
+                scheme = scheme or environ.get("wsgi.url_scheme", "http")
+                host = host or _environ_host(environ)
         elif base_url:
             parts = urlsplit(base_url)
-            script_root = parts.path.rstrip("/")
-            scheme, host = parts.scheme or "http", parts.netloc
-        else:
-            script_root, scheme, host = "", None, None
-        return replace(
-            self,
-            script_root=self.script_root if self.script_root is not None else script_root,
-            scheme=self.scheme or scheme,
-            host=self.host or host,
+            if script_root is None:
+                script_root = parts.path.rstrip("/")
+            scheme, host = scheme or parts.scheme or "http", host or parts.netloc
+        elif script_root is None:
+            script_root = ""
+        return UrlRequest(
+            self.endpoint,
+            self.values,
+            self.external,
+            self.anchor,
+            self.method,
+            script_root,
+            scheme,
+            host,
         )
+
+
+_URL_FIELDS = (
+    "endpoint",
+    "values",
+    "external",
+    "anchor",
+    "method",
+    "script_root",
+    "scheme",
+    "host",
+)
 
 
 def _party_script_root(environ: WSGIEnvironment, mount: str) -> str:
@@ -195,39 +258,73 @@ class PathBuilder(t.Protocol):
     def __call__(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str: ...
 
 
-def url_handler(operator: PartylineOperator, build_path: PathBuilder) -> t.Callable[[object], str]:
+def url_handler(
+    operator: PartylineOperator,
+    build_path: PathBuilder,
+    *,
+    pure: t.Callable[[str], bool] | None = None,
+    cache_size: int = 4096,
+) -> t.Callable[[object], str]:
     """Make a member's ``url`` handler from a framework-specific path builder.
 
     The handler accepts every payload form :meth:`UrlRequest.coerce` does and
     answers with the finished URL: prefix, member mount, path, query, anchor,
     and scheme and host when external.
+
+    ``pure(endpoint)`` says whether building ``endpoint`` depends on nothing
+    but its values (no ``url_defaults`` reading ``g``, no pregenerator, no
+    active language). Builds of pure endpoints are cached, up to
+    ``cache_size`` at a time, so a cross-app link costs a dictionary lookup
+    rather than a framework build; ``handle_url.cache_clear()`` empties the
+    cache (call it when routes change at run time).
     """
+    cache: dict[tuple[t.Any, ...], str] = {}
 
     def handle_url(payload: object) -> str:
-        request = UrlRequest.coerce(payload)
+        request = payload if type(payload) is UrlRequest else UrlRequest.coerce(payload)
         endpoint = request.endpoint
         if ":" in endpoint:
             prefix, rest = endpoint.split(":", 1)
             if prefix == operator.name:
                 endpoint = rest
-        values = dict(request.values)
+        given = request.values
+        key = None
+        if pure is not None and pure(endpoint):
+            try:
+                key = (endpoint, request.method, *given.items(), *map(type, given.values()))
+                path = cache.get(key)
+            except TypeError:  # an unhashable value (a list): build it afresh
+                key = None
+            else:
+                if path is not None:
+                    return finish_url(request, operator.script_name, path)
+        values = dict(given)
         try:
             path = build_path(endpoint, values, request.method)
-            if not isinstance(path, str):
+            if type(path) is not str:
                 raise PartylineException(
                     f"the url builder of member {operator.name!r} returned"
                     f" {type(path).__name__} for endpoint {endpoint!r}; it must"
                     " return a path string or raise HighAndDry"
                 )
-            return finish_url(request, operator.script_name, path, values)
+            if values:
+                query = encode_query(values)
+                if query:
+                    path = f"{path}{'&' if '?' in path else '?'}{query}"
         except (TypeError, UnicodeError) as exc:
-            problem = _bad_value(request.values)
+            problem = _bad_value(given)
             if problem is None:
                 raise
             raise PartylineException(
                 f"member {operator.name!r} cannot build a URL for endpoint {endpoint!r}: {problem}"
             ) from exc
+        if key is not None:
+            if len(cache) >= cache_size:
+                cache.clear()
+            cache[key] = path
+        return finish_url(request, operator.script_name, path)
 
+    handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
     return handle_url
 
 
@@ -254,9 +351,13 @@ def finish_url(
     extra: t.Mapping[str, t.Any] | None = None,
     base_url: str | None = None,
 ) -> str:
-    """Compose the final URL for ``path`` built by the member mounted at ``mount``."""
-    request = request.located(base_url)
-    url = f"{request.script_root or ''}{mount}{path}" or "/"
+    """Compose the final URL for ``path`` built by the member mounted at ``mount``.
+
+    ``extra`` values are appended as the query string.
+    """
+    if request.script_root is None or (request.external and not request.host):
+        request = request.located(base_url)
+    url = f"{request.script_root}{mount}{path}" or "/"
     if extra:
         query = encode_query(extra)
         if query:

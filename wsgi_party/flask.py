@@ -28,7 +28,7 @@ import typing as t
 
 import flask
 from flask import Flask, g, has_app_context, has_request_context
-from flask.globals import app_ctx, request_ctx
+from flask.globals import _cv_app, _cv_request, app_ctx, request_ctx
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.local import LocalProxy
@@ -264,7 +264,11 @@ class FlaskPartyState:
                 if rule.endpoint != INVITE_ENDPOINT:
                     yield str(rule.endpoint), rule.rule, rule.methods or ()
 
-        operator.connect("url", url_handler(operator, build_path))
+        def pure(endpoint: str) -> bool:
+            # url_defaults may read g or the request: only cache without them.
+            return not default_functions
+
+        operator.connect("url", url_handler(operator, build_path, pure=pure))
         standard_handlers(operator, list_routes, match)
 
         if self.party.identity is not None:
@@ -407,15 +411,20 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     ``base_url``. An endpoint nobody can build raises
     :class:`PartyBuildError`, a :class:`werkzeug.routing.BuildError`.
     """
-    app = app_ctx.app
+    # The context variables behind flask.current_app and flask.request, read
+    # directly: this runs for every link on every page.
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
+    app = app_context.app
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
     operator = state.operator if state is not None else None
-    in_request = has_request_context()
+    in_request = _cv_request.get(None) is not None
     if operator is None:
-        return flask.url_for(endpoint, **values)
+        return app.url_for(endpoint, **values)
     if endpoint[:1] == "." or _has_endpoint(app, endpoint):
         if in_request:
-            return flask.url_for(endpoint, **values)
+            return app.url_for(endpoint, **values)
         endpoint = f"{operator.name}:{endpoint}"
     external = values.pop("_external", None)
     scheme = values.pop("_scheme", None)

@@ -43,7 +43,6 @@ the party. It also answers ``ping``, ``routes`` and ``match``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import typing as t
 from collections.abc import Mapping
@@ -101,7 +100,6 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
-from wsgi_party._services import no_route
 from wsgi_party._url import no_such_endpoint
 
 if t.TYPE_CHECKING:
@@ -136,6 +134,7 @@ INVITE_ROUTE = "wsgi_party.invite"
 # route_url's own overrides: they never become query values.
 _PYRAMID_OVERRIDES = frozenset({"_app_url", "_scheme", "_host", "_port", "_anchor", "_query"})
 _UNSUPPORTED = ("_app_url", "_scheme", "_host", "_port")
+_T = t.TypeVar("_T")
 _SYSTEM_PRINCIPALS = frozenset({Everyone, Authenticated})
 _FRAGMENT_CACHE = "_wsgi_party_fragments"
 #: Environ key of the requests members made for an asking request.
@@ -193,7 +192,7 @@ class _RouteInfo:
         #: Methods the route serves at all (None: any).
         self.methods = _intersect(route_methods, view_methods)
         #: Paths built so far, by the values used and their types.
-        self.paths: dict[tuple[tuple[t.Any, ...], tuple[type, ...]], str] = {}
+        self.paths: dict[tuple[t.Any, ...], str] = {}
 
 
 class PyramidMember:
@@ -293,11 +292,11 @@ class PyramidMember:
         :class:`~wsgi_party.HighAndDry` for an unknown route, a method the
         route does not serve, or missing values.
         """
-        route = self.mapper.get_route(endpoint)
-        if route is None or endpoint == INVITE_ROUTE:
-            raise no_such_endpoint(self.member_name, endpoint)
         info = self._routes.get(endpoint)
+        route = self.mapper.get_route(endpoint)
         if info is None or info.route is not route:
+            if route is None or endpoint == INVITE_ROUTE:
+                raise no_such_endpoint(self.member_name, endpoint)
             info = self._route_info(route)
         if method is not None and info.methods is not None and method.upper() not in info.methods:
             raise HighAndDry(
@@ -306,14 +305,23 @@ class PyramidMember:
             )
         if route.pregenerator is not None:
             return self._pregenerated(info, values)
-        names = info.names
-        try:
-            given = tuple(map(values.pop, names))
-        except KeyError as exc:
-            raise self._missing(info, exc.args[0]) from None
         # Built paths are cached per route: a path depends only on the values
         # the pattern uses (and their types: 1 and True build different paths).
-        key = (given, tuple(map(type, given)))
+        names = info.names
+        given: tuple[t.Any, ...]
+        key: tuple[t.Any, ...]
+        if len(names) == 1:  # the most common shape, kept cheapest
+            try:
+                value = values.pop(names[0])
+            except KeyError:
+                raise self._missing(info, names[0]) from None
+            given, key = (value,), (value, type(value))
+        else:
+            try:
+                given = tuple(map(values.pop, names))
+            except KeyError as exc:
+                raise self._missing(info, exc.args[0]) from None
+            key = (given, tuple(map(type, given)))
         paths = info.paths
         try:
             path: str | None = paths.get(key)
@@ -330,8 +338,10 @@ class PyramidMember:
     def _pregenerated(self, info: _RouteInfo, values: dict[str, t.Any]) -> str:
         route = info.route
         scope = current_scope()
-        with self._member_request(scope.environ if scope is not None else None) as request:
-            elements, kw = route.pregenerator(request, (), dict(values))
+        elements, kw = self._as_app(
+            scope.environ if scope is not None else None,
+            lambda request: route.pregenerator(request, (), dict(values)),
+        )
         values.clear()
         if "_app_url" in kw:
             raise PartylineException(
@@ -401,17 +411,18 @@ class PyramidMember:
                 (self._info(route).methods or ()),
             )
 
-    def match(self, method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]]:
+    def match(self, method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
         """Which route the router would pick for ``method`` and ``path``.
 
         Route predicates are checked as the router checks them (a
         request_method mismatch tries the next route); a route whose views
-        all declare other methods answers "not allowed". No view is called.
+        all declare other methods answers "not allowed". ``None`` when no
+        route has the path. No view is called.
         """
         try:
             upath = path.encode("latin-1").decode("utf-8") or "/"
         except UnicodeError:
-            raise no_route(self.member_name, method, path) from None
+            return None
         denied: tuple[str, ...] | None = None
         request = None
         for route in self.mapper.get_routes():
@@ -433,7 +444,7 @@ class PyramidMember:
             return route.name, True, info.methods or ()
         if denied is not None:
             return None, False, denied
-        raise no_route(self.member_name, method, path)
+        return None
 
     def _blank_request(self, method: str, path: str) -> t.Any:
         request = self.request_factory.blank("/")
@@ -452,8 +463,7 @@ class PyramidMember:
                 f"member {self.member_name!r} answers 'identity' for the current"
                 " request only; there is none (ask from inside a member's request)"
             )
-        with self._member_request(scope.environ) as request:
-            return self.identity_for(request)
+        return self._as_app(scope.environ, self.identity_for)
 
     def identity_for(self, request: t.Any) -> Identity | None:
         """The :class:`~wsgi_party.Identity` of ``request``'s user, or None."""
@@ -491,31 +501,29 @@ class PyramidMember:
 
     def layout_handler(self, payload: object) -> str:
         """The ``layout`` handler: render a declared fragment for the current request."""
-        spec = self.fragments.get(payload) if isinstance(payload, str) else None
-        if spec is None:
+        if not isinstance(payload, str) or payload not in self.fragments:
             raise HighAndDry(f"member {self.member_name!r} declares no fragment {payload!r}")
+        name, spec = payload, self.fragments[payload]
         scope = current_scope()
         if scope is None:
             raise NoPartylineContext(
                 f"member {self.member_name!r} renders fragment {payload!r} for the"
                 " current request only; there is none"
             )
-        with self._member_request(scope.environ) as request:
-            return self._render(t.cast(str, payload), spec, request)
+        return self._as_app(scope.environ, lambda request: self._render(name, spec, request))
 
     def _render(self, name: str, spec: str, request: t.Any) -> str:
         html: str = render(spec, {"fragment": name}, request=request, package=self.package)
         return html
 
-    @contextlib.contextmanager
-    def _member_request(self, environ: WSGIEnvironment | None) -> Iterator[t.Any]:
-        """This app's request for ``environ`` (another member's request).
+    def _as_app(self, environ: WSGIEnvironment | None, use: Callable[[t.Any], _T]) -> _T:
+        """Call ``use`` with this app's request for ``environ``.
 
-        The app's own current request when that is the one; otherwise a
-        request of the app's request factory, made once per asking request,
-        with the app's request methods, its ``SCRIPT_NAME`` moved to the
-        app's mount (so ``route_url`` builds this app's links) and Pyramid's
-        thread locals pushed.
+        That is the app's own current request when ``environ`` is its;
+        otherwise a request of the app's request factory, made once per
+        asking request, with the app's request methods and its
+        ``SCRIPT_NAME`` moved to the app's mount (so ``route_url`` builds
+        this app's links), used with Pyramid's thread locals pushed.
         """
         current = get_current_request()
         if (
@@ -523,8 +531,7 @@ class PyramidMember:
             and getattr(current, "registry", None) is self.registry
             and (environ is None or current.environ is environ)
         ):
-            yield current
-            return
+            return use(current)
         if environ is None:
             request = self._request_for(None)
         else:
@@ -536,7 +543,7 @@ class PyramidMember:
             if request is None:
                 request = made[self] = self._request_for(environ)
         with RequestContext(request):
-            yield request
+            return use(request)
 
     def _request_for(self, environ: WSGIEnvironment | None) -> t.Any:
         mount = self.mount

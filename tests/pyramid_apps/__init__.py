@@ -134,6 +134,7 @@ def params(request: t.Any) -> dict[str, t.Any]:
 ADMIN_ROUTES: list[tuple[str, str, dict[str, t.Any]]] = [
     ("home", "/", {}),
     ("post", "/post/{id}", {}),
+    ("archive", "/archive/{year}/{month}", {}),
     ("docs", "/{lang}/docs/{slug}", {"pregenerator": default_lang}),
     ("feed", "/feed/", {"pregenerator": feed_elements}),
     ("files", "/files/*subpath", {}),

@@ -224,7 +224,9 @@ def whoami(member: str, app: object) -> t.Callable[[object], dict[str, t.Any]]:
 
 
 def counted(
-    app: WSGIApplication, delay: float, services: dict[str, t.Callable[[object], t.Any]] | None = None
+    app: WSGIApplication,
+    delay: float,
+    services: dict[str, t.Callable[[object], t.Any]] | None = None,
 ) -> WSGIApplication:
     """Wrap ``app`` so that each invitation it receives is counted in :data:`INVITES`.
 

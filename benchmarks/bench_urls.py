@@ -1,0 +1,146 @@
+"""Cross-app URL building vs each framework's own URL builder.
+
+Run with ``python -m benchmarks.bench_urls``. In one party (Flask shop at
+``/``, Flask blog at ``/blog``, Pyramid admin at ``/admin``, Django legacy at
+``/legacy``), the shop's ``party_url`` builds a link to a route of each other
+member, inside a real request of the shop; the baseline is that member's own
+builder for the same route inside one of its own requests: Flask's
+``url_for``, Pyramid's ``request.route_path``, Django's ``reverse``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import typing as t
+
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.test import create_environ
+
+from benchmarks.harness import compare
+from wsgi_party import WSGIParty, bind_request
+
+
+def flask_apps() -> tuple[t.Any, t.Any]:
+    import flask
+
+    from wsgi_party.flask import FlaskParty
+
+    shop = flask.Flask("shop")
+    blog = flask.Flask("blog")
+
+    @shop.route("/")
+    def shop_index() -> str:
+        return "shop"
+
+    @blog.route("/post/<int:id>")
+    def post(id: int) -> str:
+        return f"post {id}"
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    return shop, blog
+
+
+def pyramid_app() -> t.Any | None:
+    try:
+        from pyramid.config import Configurator
+    except ImportError:  # pragma: no cover
+        return None
+    with Configurator(settings={"wsgi_party.name": "admin"}) as config:
+        config.include("wsgi_party.pyramid")
+        config.add_route("order", "/orders/{id}")
+        config.add_view(lambda request: request.response, route_name="order")
+        return config.make_wsgi_app()
+
+
+def django_app() -> t.Any | None:
+    try:
+        import django
+        from django.conf import settings
+    except ImportError:  # pragma: no cover
+        return None
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="benchmark",
+            ALLOWED_HOSTS=["*"],
+            ROOT_URLCONF="benchmarks.django_urls",
+            INSTALLED_APPS=["wsgi_party.django"],
+            MIDDLEWARE=["wsgi_party.django.PartyMiddleware"],
+            WSGI_PARTY_NAME="legacy",
+        )
+        django.setup()
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def _context(setup: t.Callable[[], object]) -> contextvars.Context:
+    """A fresh context in which ``setup`` has pushed a request."""
+    context = contextvars.Context()
+    context.run(setup)
+    return context
+
+
+def main() -> None:
+    import flask
+
+    from wsgi_party.flask import party_url
+
+    shop, blog = flask_apps()
+    mounts: dict[str, t.Any] = {"/blog": blog}
+    admin, legacy = pyramid_app(), django_app()
+    if admin is not None:
+        mounts["/admin"] = admin
+    if legacy is not None:
+        mounts["/legacy"] = legacy
+    party = WSGIParty(DispatcherMiddleware(shop, mounts))
+
+    # Each side runs inside its own app's request, each in a context of its
+    # own, entered the same way (Context.run) so that both pay the same.
+    def in_shop() -> None:
+        environ = create_environ("/", "http://localhost/")
+        shop.request_context(environ).push()
+        bind_request(party.member("shop").operator, environ)
+
+    def in_blog() -> None:
+        environ = create_environ("/post/1", "http://localhost/blog")
+        blog.request_context(environ).push()
+
+    shop_side, blog_side = _context(in_shop), _context(in_blog)
+    url_for = flask.url_for
+    compare("Flask -> Flask: party_url vs blog's own url_for",
+            lambda: shop_side.run(party_url, "blog:post", id=3),
+            lambda: blog_side.run(url_for, "post", id=3), target=1.0)
+    print(f"{'':58} {shop_side.run(party_url, 'blog:post', id=3)}"
+          f" == {blog_side.run(url_for, 'post', id=3)}")
+    compare("Flask local: party_url vs url_for, same app",
+            lambda: shop_side.run(party_url, "shop_index"),
+            lambda: shop_side.run(url_for, "shop_index"), target=1.05)
+
+    if admin is not None:
+        from pyramid.request import Request as PyramidRequest
+
+        request = PyramidRequest.blank("/orders/1", base_url="http://localhost/admin")
+        request.registry = admin.registry
+        route_path = request.route_path
+        compare("Flask -> Pyramid: party_url vs request.route_path",
+                lambda: shop_side.run(party_url, "admin:order", id=3),
+                lambda: blog_side.run(route_path, "order", id=3), target=1.0)
+        print(f"{'':58} {shop_side.run(party_url, 'admin:order', id=3)} =="
+              f" {route_path('order', id=3)}")
+
+    if legacy is not None:
+        from django.urls import reverse, set_script_prefix
+
+        django_side = _context(lambda: set_script_prefix("/legacy/"))
+        compare("Flask -> Django: party_url vs reverse",
+                lambda: shop_side.run(party_url, "legacy:product", pk=3),
+                lambda: django_side.run(reverse, "product", kwargs={"pk": 3}), target=1.0)
+        print(f"{'':58} {shop_side.run(party_url, 'legacy:product', pk=3)} =="
+              f" {django_side.run(reverse, 'product', kwargs={'pk': 3})}")
+    party.close()
+
+
+if __name__ == "__main__":
+    main()
