@@ -16,7 +16,7 @@ import wsgi_party  # noqa: E402
 
 project = "wsgi_party"
 author = "wsgi_party developers"
-copyright = "wsgi_party developers"  # noqa: A001
+copyright = "wsgi_party developers"
 version = release = wsgi_party.__version__
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.viewcode"]

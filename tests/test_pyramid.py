@@ -203,6 +203,7 @@ def test_fragments_setting_accepts_a_dict_or_lines() -> None:
         ("wsgi_party.fragments", "header pkg:h.pt", "'header pkg:h.pt' is not 'name = renderer'"),
         ("wsgi_party.fragments", "header =", "needs both a name and a renderer"),
         ("wsgi_party.name", "a:b", "wsgi_party.name must be a non-empty string without ':'"),
+        ("wsgi_party.identity", "tests.pyramid_apps.USERS", "wsgi_party.identity must name a"),
     ],
 )
 def test_bad_settings_fail_at_configuration_naming_the_setting(

@@ -183,3 +183,20 @@ def test_operators_skip_themselves_but_may_target_themselves(make_party: MakePar
     with pytest.raises(UrlBuildError, match="asked: 'root'"):
         blog.url_for("post", id=1)
     assert blog.url_for("blog:post", id=1) == "/blog/post/1"
+
+
+def test_base_url_also_locates_direct_asks(make_party: MakeParty) -> None:
+    party = party_site(make_party, base_url="https://shop.example/site")
+    asked = party.ask_first("url", UrlRequest("post", {"id": 1}, external=True))
+    assert asked == "https://shop.example/site/blog/post/1"
+    assert party.ask_around("url", ("post", {"id": 1})) == ["/site/blog/post/1"]
+
+
+def test_endpoints_may_be_str_subclasses(make_party: MakeParty) -> None:
+    class Marked(str):
+        """Like a template engine's safe string."""
+
+    party = party_site(make_party)
+    request = UrlRequest(Marked("blog:post"), {"id": 5})
+    assert type(request.endpoint) is str
+    assert party.build_url(request) == "/blog/post/5"

@@ -147,7 +147,10 @@ class WSGIParty:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Pass the request to the application; 404 for invite paths."""
-        path = environ.get("PATH_INFO", "")
+        try:
+            path = environ["PATH_INFO"]
+        except KeyError:
+            path = ""
         # Most paths hold neither "_" nor "%" and skip the guard entirely.
         if ("_" in path or "%" in path or self._guard_all) and self._guard.refuses(path):
             return _not_found(environ, start_response)

@@ -80,14 +80,18 @@ class UrlRequest:
         external: bool = False,
         anchor: str | None = None,
         method: str | None = None,
+        *,
         script_root: str | None = None,
         scheme: str | None = None,
         host: str | None = None,
     ) -> None:
         if type(endpoint) is not str or not endpoint:
-            raise PartylineException(
-                f"UrlRequest endpoint must be a non-empty string, got {endpoint!r}"
-            )
+            if not isinstance(endpoint, str) or not endpoint:
+                raise PartylineException(
+                    f"UrlRequest endpoint must be a non-empty string, got {endpoint!r}"
+                )
+            # A str subclass, such as Django's SafeString from a template tag.
+            endpoint = str(endpoint)
         if values is None:
             values = {}
         elif type(values) is not dict and not isinstance(values, Mapping):
@@ -179,9 +183,9 @@ class UrlRequest:
             self.external,
             self.anchor,
             self.method,
-            script_root,
-            scheme,
-            host,
+            script_root=script_root,
+            scheme=scheme,
+            host=host,
         )
 
 
@@ -280,6 +284,11 @@ def url_handler(
     """
     cache: dict[tuple[t.Any, ...], str] = {}
 
+    def base_url() -> str | None:
+        # Asked directly (ask_first("url", ...)) outside a request, the
+        # party's base_url still locates the URL.
+        return getattr(operator.partyline, "base_url", None)
+
     def handle_url(payload: object) -> str:
         request = payload if type(payload) is UrlRequest else UrlRequest.coerce(payload)
         endpoint = request.endpoint
@@ -297,7 +306,7 @@ def url_handler(
                 key = None
             else:
                 if path is not None:
-                    return finish_url(request, operator.script_name, path)
+                    return finish_url(request, operator.script_name, path, None, base_url())
         values = dict(given)
         try:
             path = build_path(endpoint, values, request.method)
@@ -322,7 +331,7 @@ def url_handler(
             if len(cache) >= cache_size:
                 cache.clear()
             cache[key] = path
-        return finish_url(request, operator.script_name, path)
+        return finish_url(request, operator.script_name, path, None, base_url())
 
     handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
     return handle_url

@@ -500,7 +500,12 @@ class PyramidMember:
         return frozenset(str(p) for p in found if p not in _SYSTEM_PRINCIPALS and p != userid)
 
     def layout_handler(self, payload: object) -> str:
-        """The ``layout`` handler: render a declared fragment for the current request."""
+        """The ``layout`` handler: render a declared fragment for the current request.
+
+        The template gets ``fragment`` (its name) and, as usual, ``request``:
+        this app's request for the asker's (same cookies, host and user;
+        ``SCRIPT_NAME`` at this app's mount) and the renderer globals.
+        """
         if not isinstance(payload, str) or payload not in self.fragments:
             raise HighAndDry(f"member {self.member_name!r} declares no fragment {payload!r}")
         name, spec = payload, self.fragments[payload]
@@ -682,11 +687,17 @@ def includeme(config: t.Any) -> None:
     if registry.queryUtility(IPartyMember) is not None:
         return
     settings = config.get_settings() or {}
+    identity = config.maybe_dotted(settings.get(IDENTITY_SETTING) or None)
+    if identity is not None and not callable(identity):
+        raise ConfigurationError(
+            f"setting {IDENTITY_SETTING} must name a callable (request) -> Identity | None,"
+            f" got {identity!r}"
+        )
     member = PyramidMember(
         registry,
         name=_name_setting(settings.get(NAME_SETTING)),
         fragments=_fragments_setting(settings.get(FRAGMENTS_SETTING)),
-        identity=config.maybe_dotted(settings.get(IDENTITY_SETTING) or None),
+        identity=identity,
         package=config.root_package,
     )
     registry.registerUtility(member, IPartyMember)

@@ -88,6 +88,8 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
     Raises :class:`django.urls.NoReverseMatch` naming the endpoint and the
     members asked when nobody has it.
     """
+    if type(endpoint) is not str:
+        endpoint = str(endpoint)  # SafeString from a template, or a lazy string
     external = bool(values.pop("_external", False))
     anchor = values.pop("_anchor", None)
     method = values.pop("_method", None)
