@@ -38,8 +38,10 @@ def pass_through() -> None:
         return call
 
     result = compare("pass-through: WSGIParty(dispatcher) vs dispatcher", via(party), via(bare))
-    print(f"{'':58} added cost {result.subject_ns - result.baseline_ns:+.0f} ns per request "
-          "(target ≤ 100 ns)")
+    print(
+        f"{'':58} added cost {result.subject_ns - result.baseline_ns:+.0f} ns per request "
+        "(target ≤ 100 ns)"
+    )
     party.close()
 
 
@@ -70,8 +72,9 @@ def flask_pass_through() -> None:
 
         return call
 
-    compare("pass-through: minimal Flask request, party vs bare", via(party), via(bare),
-            target=1.01)
+    compare(
+        "pass-through: minimal Flask request, party vs bare", via(party), via(bare), target=1.01
+    )
     party.close()
 
 
@@ -108,10 +111,15 @@ def broadcast_ask() -> None:
         return loop("svc", 1)
 
     ask = party.ask_around
-    compare("ask_around 10 handlers vs plain loop (floor)", lambda: ask("svc", 1), floor,
-            target=1.1)
-    compare("ask_around through an operator vs plain loop", lambda: ask("svc", 1, operator),
-            floor, target=1.1)
+    compare(
+        "ask_around 10 handlers vs plain loop (floor)", lambda: ask("svc", 1), floor, target=1.1
+    )
+    compare(
+        "ask_around through an operator vs plain loop",
+        lambda: ask("svc", 1, operator),
+        floor,
+        target=1.1,
+    )
 
     try:
         import blinker
@@ -167,8 +175,12 @@ def targeted_ask() -> None:
     """ask(member) in a party of 100 vs a party of 1."""
     big, small = _party_of(100), _party_of(1)
     assert len(big.members) == 100 and len(small.members) == 1
-    compare("targeted ask: party of 100 vs party of 1",
-            lambda: big.ask("m57", "svc", 1), lambda: small.ask("root", "svc", 1), target=1.1)
+    compare(
+        "targeted ask: party of 100 vs party of 1",
+        lambda: big.ask("m57", "svc", 1),
+        lambda: small.ask("root", "svc", 1),
+        target=1.1,
+    )
     big.close()
     small.close()
 

@@ -71,15 +71,19 @@ def dispatch_overhead(moved: int) -> None:
     def nothing() -> object:
         return None
 
-    result = compare(f"RouteDispatcher, {moved} moved routes: party vs legacy alone",
-                     through_party, legacy_alone)
-    floor = compare(f"  one match of the new app ({moved} routes) vs no-op", one_match, nothing,
-                    quiet=True)
+    result = compare(
+        f"RouteDispatcher, {moved} moved routes: party vs legacy alone", through_party, legacy_alone
+    )
+    floor = compare(
+        f"  one match of the new app ({moved} routes) vs no-op", one_match, nothing, quiet=True
+    )
     added = result.subject_ns - result.baseline_ns
     match_ns = floor.subject_ns - floor.baseline_ns
     verdict = "met" if added <= match_ns + 1000 else "NOT met"
-    print(f"{'':58} added {added:+.0f} ns; one match {match_ns:.0f} ns; "
-          f"target ≤ match + 1000 ns: {verdict}")
+    print(
+        f"{'':58} added {added:+.0f} ns; one match {match_ns:.0f} ns; "
+        f"target ≤ match + 1000 ns: {verdict}"
+    )
     party.close()
 
 

@@ -109,14 +109,22 @@ def main() -> None:
 
     shop_side, blog_side = _context(in_shop), _context(in_blog)
     url_for = flask.url_for
-    compare("Flask -> Flask: party_url vs blog's own url_for",
-            lambda: shop_side.run(party_url, "blog:post", id=3),
-            lambda: blog_side.run(url_for, "post", id=3), target=1.0)
-    print(f"{'':58} {shop_side.run(party_url, 'blog:post', id=3)}"
-          f" == {blog_side.run(url_for, 'post', id=3)}")
-    compare("Flask local: party_url vs url_for, same app",
-            lambda: shop_side.run(party_url, "shop_index"),
-            lambda: shop_side.run(url_for, "shop_index"), target=1.05)
+    compare(
+        "Flask -> Flask: party_url vs blog's own url_for",
+        lambda: shop_side.run(party_url, "blog:post", id=3),
+        lambda: blog_side.run(url_for, "post", id=3),
+        target=1.0,
+    )
+    print(
+        f"{'':58} {shop_side.run(party_url, 'blog:post', id=3)}"
+        f" == {blog_side.run(url_for, 'post', id=3)}"
+    )
+    compare(
+        "Flask local: party_url vs url_for, same app",
+        lambda: shop_side.run(party_url, "shop_index"),
+        lambda: shop_side.run(url_for, "shop_index"),
+        target=1.05,
+    )
 
     if admin is not None:
         from pyramid.request import Request as PyramidRequest
@@ -124,21 +132,31 @@ def main() -> None:
         request = PyramidRequest.blank("/orders/1", base_url="http://localhost/admin")
         request.registry = admin.registry
         route_path = request.route_path
-        compare("Flask -> Pyramid: party_url vs request.route_path",
-                lambda: shop_side.run(party_url, "admin:order", id=3),
-                lambda: blog_side.run(route_path, "order", id=3), target=1.0)
-        print(f"{'':58} {shop_side.run(party_url, 'admin:order', id=3)} =="
-              f" {route_path('order', id=3)}")
+        compare(
+            "Flask -> Pyramid: party_url vs request.route_path",
+            lambda: shop_side.run(party_url, "admin:order", id=3),
+            lambda: blog_side.run(route_path, "order", id=3),
+            target=1.0,
+        )
+        print(
+            f"{'':58} {shop_side.run(party_url, 'admin:order', id=3)} =="
+            f" {route_path('order', id=3)}"
+        )
 
     if legacy is not None:
         from django.urls import reverse, set_script_prefix
 
         django_side = _context(lambda: set_script_prefix("/legacy/"))
-        compare("Flask -> Django: party_url vs reverse",
-                lambda: shop_side.run(party_url, "legacy:product", pk=3),
-                lambda: django_side.run(reverse, "product", kwargs={"pk": 3}), target=1.0)
-        print(f"{'':58} {shop_side.run(party_url, 'legacy:product', pk=3)} =="
-              f" {django_side.run(reverse, 'product', kwargs={'pk': 3})}")
+        compare(
+            "Flask -> Django: party_url vs reverse",
+            lambda: shop_side.run(party_url, "legacy:product", pk=3),
+            lambda: django_side.run(reverse, "product", kwargs={"pk": 3}),
+            target=1.0,
+        )
+        print(
+            f"{'':58} {shop_side.run(party_url, 'legacy:product', pk=3)} =="
+            f" {django_side.run(reverse, 'product', kwargs={'pk': 3})}"
+        )
     party.close()
 
 

@@ -8,7 +8,7 @@
 
 Each round times a batch of ``subject`` then a batch of ``baseline`` (the
 order alternates between rounds), so drift of the machine hits both alike;
-the printed ratio is ``subject / baseline`` as median and min–max over rounds.
+the printed ratio is ``subject / baseline`` as median and min-max over rounds.
 """
 
 from __future__ import annotations
@@ -36,13 +36,11 @@ class Result:
         """A one-line report."""
         verdict = ""
         if self.target is not None:
-            verdict = "  (target ≤ %.2f: %s)" % (
-                self.target,
-                "met" if self.ratio <= self.target else "NOT met",
-            )
+            met = "met" if self.ratio <= self.target else "NOT met"
+            verdict = f"  (target ≤ {self.target:.2f}: {met})"
         return (
             f"{self.name:<58} {self.subject_ns:10.0f} ns vs {self.baseline_ns:10.0f} ns"
-            f"   ratio {self.ratio:5.3f} [{self.ratio_min:.3f}–{self.ratio_max:.3f}]{verdict}"
+            f"   ratio {self.ratio:5.3f} [{self.ratio_min:.3f}-{self.ratio_max:.3f}]{verdict}"
         )
 
 

@@ -387,7 +387,7 @@ class WSGIParty:
                     try:
                         answers.append(handler(payload))
                     except HighAndDry:
-                        pass
+                        continue
             else:
                 skip = operator.handlers
                 for handler in handlers:
@@ -396,7 +396,7 @@ class WSGIParty:
                     try:
                         answers.append(handler(payload))
                     except HighAndDry:
-                        pass
+                        continue
         except RecursionError:
             raise self._too_deep(service_name) from None
         except Exception as exc:
