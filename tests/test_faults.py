@@ -446,15 +446,6 @@ FAULTS = [
     ),
     pytest.param(
         Fault(
-            lambda party: party.url_for("plain:thing", page=b"\xff\xfe"),
-            PartylineException,
-            ("'page'", "not UTF-8"),
-            lambda site: {"/plain": plain_url_builder()},
-        ),
-        id="url-value-bytes-not-utf8",
-    ),
-    pytest.param(
-        Fault(
             lambda party: party.url_for("plain:thing", page="\udcff"),
             PartylineException,
             ("'page'", "member 'plain'", "'thing'"),

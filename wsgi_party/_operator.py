@@ -209,6 +209,10 @@ def _url_request(endpoint: str, values: dict[str, t.Any]) -> UrlRequest:
 
 
 def _describe(app: object) -> str:
-    name = getattr(app, "name", None) or getattr(app, "import_name", None)
+    name = (
+        getattr(app, "name", None)
+        or getattr(app, "import_name", None)
+        or getattr(app, "package_name", None)
+    )
     kind = type(app).__name__
     return f"{kind} {name!r}" if isinstance(name, str) else f"{kind} at {id(app):#x}"

@@ -227,7 +227,7 @@ def encode_query(values: t.Mapping[str, t.Any]) -> str:
     same characters stay unquoted, so Flask, Pyramid, Django and plain WSGI
     members all produce identical query strings.
     """
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | bytes]] = []
     for key, value in values.items():
         if value is None:
             continue
@@ -238,15 +238,9 @@ def encode_query(values: t.Mapping[str, t.Any]) -> str:
     return urlencode(items, safe=_QUERY_SAFE)
 
 
-def _text(key: str, value: object) -> str:
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PartylineException(
-                f"URL value {key!r} is bytes that are not UTF-8: {value!r}"
-            ) from None
-    return str(value)
+def _text(key: str, value: object) -> str | bytes:
+    # Bytes are percent-encoded as they are, exactly as Werkzeug does.
+    return value if isinstance(value, bytes) else str(value)
 
 
 class PathBuilder(t.Protocol):

@@ -1,0 +1,121 @@
+"""End to end: gunicorn (2 sync workers) serving the party vs the bare dispatcher.
+
+Run with ``python -m benchmarks.bench_e2e [--requests N]``. Both servers run
+at once on 127.0.0.1; a load client in this process sends alternating bursts
+(4 threads, keep-alive off, as sync workers serve) to one then the other, and
+prints the throughput ratio party / bare per burst: median and min-max.
+The target is a ratio of at least 0.98.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHS = ["/", "/blog/post/3"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(target: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", target],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(port, "/") == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start on 127.0.0.1:{port}")
+
+
+def _get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def _burst(port: int, requests: int, threads: int = 4) -> float:
+    """Requests per second for one burst; raises if any request failed."""
+    failures: list[str] = []
+    per_thread = requests // threads
+
+    def client(index: int) -> None:
+        for n in range(per_thread):
+            path = PATHS[(index + n) % len(PATHS)]
+            status = _get(port, path)
+            if status != 200:
+                failures.append(f"{path}: {status}")
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(f"{len(failures)} failed requests, e.g. {failures[0]}")
+    return per_thread * threads / elapsed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400, help="requests per burst")
+    parser.add_argument("--rounds", type=int, default=10, help="bursts per server")
+    args = parser.parse_args(argv)
+    party, party_port = _start("benchmarks.e2e_site:party_app")
+    bare, bare_port = _start("benchmarks.e2e_site:bare_app")
+    try:
+        for port in (party_port, bare_port):  # warm up every worker
+            _burst(port, 100)
+        ratios, party_rates, bare_rates = [], [], []
+        for index in range(args.rounds):
+            order = [(party_port, party_rates), (bare_port, bare_rates)]
+            for port, rates in order if index % 2 == 0 else reversed(order):
+                rates.append(_burst(port, args.requests))
+            ratios.append(party_rates[-1] / bare_rates[-1])
+        verdict = "met" if statistics.median(ratios) >= 0.98 else "NOT met"
+        print(
+            f"{'end to end, gunicorn 2 workers: party / bare throughput':<58}"
+            f" {statistics.median(party_rates):8.0f} vs {statistics.median(bare_rates):8.0f}"
+            f" req/s   ratio {statistics.median(ratios):5.3f}"
+            f" [{min(ratios):.3f}-{max(ratios):.3f}]  (target ≥ 0.98: {verdict})"
+        )
+    finally:
+        for process in (party, bare):
+            process.terminate()
+        for process in (party, bare):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
