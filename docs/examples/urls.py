@@ -67,13 +67,12 @@ assert party.url_for("blog:post", id=3, _external=True, _anchor="comments") == (
 # [start-payload]
 request = UrlRequest("blog:post", {"id": 3}, external=True, anchor="top")
 assert party.build_url(request) == "https://example.com/store/blog/post/3#top"
-# Asked directly, the handlers answer the same URL (outside a request they
-# know no host, so ask for a path).
-assert party.ask_first("url", UrlRequest("post", {"id": 3})) == "/blog/post/3"
+# Asked directly, the handlers answer the same URL, located by base_url too.
+assert party.ask_first("url", UrlRequest("post", {"id": 3})) == "/store/blog/post/3"
 # The two payload forms of wsgi_party 0.1 are understood as well.
-assert party.ask_first("url", ("post", {"id": 3})) == "/blog/post/3"
+assert party.ask_first("url", ("post", {"id": 3})) == "/store/blog/post/3"
 assert party.ask_first("url", {"name": "post", "kwargs": {"id": 3}, "query": {"x": 1}}) == (
-    "/blog/post/3?x=1"
+    "/store/blog/post/3?x=1"
 )
 # [end-payload]
 
