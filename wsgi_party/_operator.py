@@ -170,10 +170,11 @@ class PartylineOperator:
     def url_for(self, endpoint: str, **values: t.Any) -> str:
         """Build a URL to another member's endpoint, with Flask's conventions.
 
-        ``_external``, ``_anchor`` and ``_method`` work as in Flask's
-        ``url_for``; ``"member:endpoint"`` targets one member.
+        ``_external``, ``_anchor``, ``_method`` and ``_scheme`` work as in
+        Flask's ``url_for``; ``"member:endpoint"`` targets one member.
         """
-        return self.partyline.build_url(_url_request(endpoint, values), operator=self)
+        request = UrlRequest.from_url_for(endpoint, values)
+        return self.partyline._build_url(request, self)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -199,13 +200,6 @@ class PartylineOperator:
         callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
             callback()
-
-
-def _url_request(endpoint: str, values: dict[str, t.Any]) -> UrlRequest:
-    external = bool(values.pop("_external", False))
-    anchor = values.pop("_anchor", None)
-    method = values.pop("_method", None)
-    return UrlRequest(endpoint, values, external=external, anchor=anchor, method=method)
 
 
 def _describe(app: object) -> str:

@@ -44,7 +44,7 @@ from ._exceptions import (
     UrlBuildError,
 )
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
-from ._operator import Handler, PartylineOperator, _url_request
+from ._operator import Handler, PartylineOperator
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -533,7 +533,7 @@ class WSGIParty:
         ``_anchor`` and ``_method`` work as in Flask. Outside any request the
         URL is located with ``base_url``.
         """
-        return self.build_url(_url_request(endpoint, values))
+        return self._build_url(UrlRequest.from_url_for(endpoint, values), None)
 
     def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
         """Answer a :class:`~wsgi_party.UrlRequest` through the ``url`` service.
@@ -541,15 +541,21 @@ class WSGIParty:
         Raises :class:`~wsgi_party.UrlBuildError` (a ``LookupError``) naming
         the endpoint and the members asked when no member can build it.
         """
+        return self._build_url(request.located(self.base_url), operator)
+
+    def _build_url(self, request: UrlRequest, operator: PartylineOperator | None) -> str:
+        """:meth:`build_url` for a request made just now, located in place."""
         if not self._ready:
             self._not_ready()
-        request = request.located(self.base_url)
+        request._locate(self.base_url)
         endpoint = request.endpoint
         if ":" in endpoint:
-            name = endpoint.split(":", 1)[0]
+            name, _, rest = endpoint.partition(":")
             if name in self._by_name:
+                # The member is asked for its own endpoint name.
+                request.endpoint = rest
                 try:
-                    return t.cast(str, self.ask(name, "url", request))
+                    return self.ask(name, "url", request)  # type: ignore[no-any-return]
                 except NoAnswer:
                     raise UrlBuildError(
                         f"member {name!r} could not build a URL for {endpoint!r}",
@@ -557,7 +563,7 @@ class WSGIParty:
                         (name,),
                     ) from None
         try:
-            return t.cast(str, self.ask_first("url", request, operator))
+            return self.ask_first("url", request, operator)  # type: ignore[no-any-return]
         except (NoAnswer, NoSuchServiceName):
             asked = tuple(
                 op.name or ""

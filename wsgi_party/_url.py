@@ -152,42 +152,74 @@ class UrlRequest:
             f" a {{'name', 'kwargs', 'query'}} dict, got {payload!r}"
         )
 
+    @classmethod
+    def from_url_for(cls, endpoint: str, values: dict[str, t.Any]) -> UrlRequest:
+        """Make a request from ``url_for``-style arguments, with Flask's conventions.
+
+        ``_external``, ``_anchor``, ``_method`` and ``_scheme`` are taken out
+        of ``values`` (a dict the caller hands over); ``_scheme`` implies
+        ``_external`` unless ``_external=False`` is given, which is an error
+        as in Flask.
+        """
+        external = anchor = method = scheme = None
+        if values and ("_external" in values or not _OPTIONS.isdisjoint(values)):
+            external = values.pop("_external", None)
+            anchor = values.pop("_anchor", None)
+            method = values.pop("_method", None)
+            scheme = values.pop("_scheme", None)
+            if scheme is not None:
+                if external is None:
+                    external = True
+                elif not external:
+                    raise ValueError("When specifying '_scheme', '_external' must be True.")
+        return cls(endpoint, values, bool(external), anchor, method, scheme=scheme)
+
     def located(self, base_url: str | None = None) -> UrlRequest:
-        """Fill ``script_root``, ``scheme`` and ``host`` where they are unset.
+        """This request with ``script_root``, ``scheme`` and ``host`` filled in.
 
         They come from the current request when there is one (the member's
         mount is taken off its ``SCRIPT_NAME`` to find the party's own), else
-        from ``base_url``. Returns ``self`` when nothing was missing.
+        from ``base_url``. Returns ``self`` when nothing was missing, else a
+        located copy.
         """
-        script_root, scheme, host = self.script_root, self.scheme, self.host
-        if script_root is not None and (not self.external or (scheme and host)):
+        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
             return self
-        scope = _scope.get()
-        if scope is not None:
-            environ = scope.environ
-            if script_root is None:
-                script_root = _party_script_root(environ, scope.operator.script_name)
-            if self.external:
-                scheme = scheme or environ.get("wsgi.url_scheme", "http")
-                host = host or _environ_host(environ)
-        elif base_url:
-            parts = urlsplit(base_url)
-            if script_root is None:
-                script_root = parts.path.rstrip("/")
-            scheme, host = scheme or parts.scheme or "http", host or parts.netloc
-        elif script_root is None:
-            script_root = ""
-        return UrlRequest(
+        copy = UrlRequest(
             self.endpoint,
             self.values,
             self.external,
             self.anchor,
             self.method,
-            script_root=script_root,
-            scheme=scheme,
-            host=host,
+            script_root=self.script_root,
+            scheme=self.scheme,
+            host=self.host,
         )
+        copy._locate(base_url)
+        return copy
 
+    def _locate(self, base_url: str | None) -> None:
+        """Fill in the location, in place (for requests nobody else holds yet)."""
+        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
+            return
+        scope = _scope.get()
+        if scope is not None:
+            environ = scope.environ
+            if self.script_root is None:
+                self.script_root = _party_script_root(environ, scope.operator.script_name)
+            if self.external:
+                self.scheme = self.scheme or environ.get("wsgi.url_scheme", "http")
+                self.host = self.host or _environ_host(environ)
+        elif base_url:
+            parts = urlsplit(base_url)
+            if self.script_root is None:
+                self.script_root = parts.path.rstrip("/")
+            self.scheme = self.scheme or parts.scheme or "http"
+            self.host = self.host or parts.netloc
+        elif self.script_root is None:
+            self.script_root = ""
+
+
+_OPTIONS = frozenset(("_external", "_anchor", "_method", "_scheme"))
 
 _URL_FIELDS = (
     "endpoint",

@@ -44,7 +44,6 @@ from wsgi_party import (
     PartylineException,
     PartylineOperator,
     UrlBuildError,
-    UrlRequest,
     bind_request,
     current_scope,
     standard_handlers,
@@ -426,32 +425,28 @@ def party_url(endpoint: str, **values: t.Any) -> str:
         if in_request:
             return app.url_for(endpoint, **values)
         endpoint = f"{operator.name}:{endpoint}"
-    external = values.pop("_external", None)
-    scheme = values.pop("_scheme", None)
-    anchor = values.pop("_anchor", None)
-    method = values.pop("_method", None)
-    if external is None:
-        external = scheme is not None if in_request else True
-    if scheme is not None and not external:
-        raise ValueError("When specifying '_scheme', '_external' must be True.")
-    url_request = UrlRequest(
-        endpoint, values, external=bool(external), anchor=anchor, method=method, scheme=scheme
-    )
+    if not in_request:
+        # As Flask's url_for outside a request: external unless told otherwise.
+        values.setdefault("_external", True)
     token = bind_request(operator, flask.request.environ) if _unscoped(in_request) else None
     try:
-        return operator.partyline.build_url(url_request, operator=operator)
+        # operator.url_for takes its own copy of values: they stay intact here.
+        return operator.url_for(endpoint, **values)
     except UrlBuildError as exc:
+        options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:
             try:
-                return flask.url_for(
-                    endpoint, _anchor=anchor, _method=method, _external=external, **values
-                )
+                return flask.url_for(endpoint, **options, **values)
             except BuildError:
                 pass
-        raise PartyBuildError(endpoint, values, method, app.name, exc) from exc
+        raise PartyBuildError(endpoint, values, options.get("_method"), app.name, exc) from exc
     finally:
         if token is not None:
             unbind_request(token)
+
+
+#: The keyword options of url_for, as opposed to route values.
+_URL_OPTIONS = ("_external", "_anchor", "_method", "_scheme")
 
 
 def party_identity() -> Identity | None:

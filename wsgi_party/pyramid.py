@@ -266,7 +266,7 @@ class PyramidMember:
         """Join the party of ``operator``; the invite view's response."""
         if not operator.join(self.registry, name=self.name):
             return Response(operator.declined or "declined", status=409, content_type="text/plain")
-        self._url = url_handler(operator, self.build_path)
+        self._url = url_handler(operator, self.build_path, pure=self.builds_purely)
         operator.connect("url", self._url)
         standard_handlers(operator, self.list_routes, self.match)
         if self.offers_identity:
@@ -283,6 +283,14 @@ class PyramidMember:
             self._url = None
 
     # -- url -------------------------------------------------------------------
+
+    def builds_purely(self, endpoint: str) -> bool:
+        """Whether route ``endpoint`` builds from its values alone (no pregenerator).
+
+        The ``url`` handler caches whole URLs of such routes.
+        """
+        route = self.mapper.get_route(endpoint)
+        return route is not None and route.pregenerator is None
 
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         """The path of route ``endpoint`` within the app, as ``route_path`` builds it.
