@@ -48,7 +48,7 @@ from ._invitations import INVITE_PATH, Invitation, discover
 from ._member import PartyMember
 from ._operator import Handler, PartylineOperator
 from ._party import Declined, Member, WSGIParty
-from ._routing import connect_map_services
+from ._routing import connect_map_services, map_matcher
 from ._services import Match, MatchRequest, Pong, Route, standard_handlers
 from ._url import PathBuilder, UrlRequest, encode_query, url_handler
 
@@ -88,6 +88,7 @@ __all__ = [
     "current_scope",
     "discover",
     "encode_query",
+    "map_matcher",
     "partyline",
     "request_scope",
     "standard_handlers",

@@ -14,14 +14,15 @@ import typing as t
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect
+from werkzeug.routing.exceptions import NoMatch, RequestAliasRedirect, RequestPath
 
-from ._services import standard_handlers
+from ._services import Matcher, standard_handlers
 from ._url import no_such_endpoint, url_handler
 
 if t.TYPE_CHECKING:
     from ._operator import PartylineOperator
 
-__all__ = ["connect_map_services"]
+__all__ = ["connect_map_services", "map_matcher"]
 
 
 def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
@@ -47,16 +48,58 @@ def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
         for rule in url_map.iter_rules():
             yield str(rule.endpoint), rule.rule, rule.methods or ()
 
+    match = map_matcher(url_map)
+
+    operator.connect("url", url_handler(operator, build_path))
+    standard_handlers(operator, list_routes, match)
+
+
+def map_matcher(url_map: Map, *, exclude: t.Container[str] = ()) -> Matcher:
+    """A ``match`` matcher for a werkzeug ``Map``, cheap enough for every request.
+
+    Claims a path the map routes for the method; a path it routes for other
+    methods only is answered ``(None, False, methods)``; a path the map would
+    redirect (a missing trailing slash) counts as claimed. Endpoints in
+    ``exclude`` (an invite route) are never claimed. Matching only: no view
+    runs. It uses the map's state machine directly, skipping the HTTP
+    exceptions ``MapAdapter.match`` raises, since the
+    :class:`~wsgi_party.RouteDispatcher` asks on every request.
+    """
+    engine = getattr(url_map, "_matcher", None)
+    if engine is None or url_map.host_matching:
+        return _adapter_matcher(url_map, exclude)
+
+    def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
+        url_map.update()
+        try:
+            rule, _values = engine.match("", f"/{path.lstrip('/')}" if path else "", method, False)
+        except NoMatch as exc:
+            if exc.have_match_for:
+                return None, False, tuple(exc.have_match_for)
+            return None
+        except (RequestPath, RequestAliasRedirect):
+            return None, True, ()
+        if rule.endpoint in exclude:
+            return None
+        return str(rule.endpoint), True, rule.methods or ()
+
+    return match
+
+
+def _adapter_matcher(url_map: Map, exclude: t.Container[str]) -> Matcher:
+    adapter = url_map.bind("localhost")
+
     def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
         try:
-            rule, _args = bound().match(path, method, return_rule=True)
+            rule, _args = adapter.match(path, method, return_rule=True)
         except MethodNotAllowed as exc:
             return None, False, exc.valid_methods or ()
         except RequestRedirect:
             return None, True, ()
         except HTTPException:
             return None
+        if rule.endpoint in exclude:
+            return None
         return str(rule.endpoint), True, rule.methods or ()
 
-    operator.connect("url", url_handler(operator, build_path))
-    standard_handlers(operator, list_routes, match)
+    return match

@@ -37,9 +37,10 @@ __all__ = [
     "url_handler",
 ]
 
-#: Characters left unquoted in query strings, exactly as Werkzeug leaves them,
-#: so every framework's links read the same.
-_QUERY_SAFE = "!$'()*,/:;?@"
+#: Characters left unquoted in query strings, as Werkzeug leaves them, so
+#: every framework's links read the same; except ";", which WebOb (so
+#: Pyramid) reads as a separator between values.
+_QUERY_SAFE = "!$'()*,/:?@"
 #: Characters left unquoted in an anchor, as Flask's ``url_for`` leaves them.
 _FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -256,8 +257,9 @@ def encode_query(values: t.Mapping[str, t.Any]) -> str:
     """Encode unused route values as a query string, as Werkzeug does.
 
     ``None`` values are dropped, lists and tuples repeat their key, and the
-    same characters stay unquoted, so Flask, Pyramid, Django and plain WSGI
-    members all produce identical query strings.
+    same characters stay unquoted (but for ``;``, written ``%3B`` so that
+    WebOb and Pyramid read it back), so Flask, Pyramid, Django and plain
+    WSGI members all produce identical query strings.
     """
     items: list[tuple[str, str | bytes]] = []
     for key, value in values.items():
@@ -342,6 +344,8 @@ def url_handler(
                     f" {type(path).__name__} for endpoint {endpoint!r}; it must"
                     " return a path string or raise HighAndDry"
                 )
+            if ";" in path:
+                path = _quote_query_semicolons(path)
             if values:
                 query = encode_query(values)
                 if query:
@@ -361,6 +365,16 @@ def url_handler(
 
     handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
     return handle_url
+
+
+def _quote_query_semicolons(path: str) -> str:
+    """Write ``;`` in the query a builder wrote (Werkzeug's) as ``%3B``, like :func:`encode_query`.
+
+    WebOb (so Pyramid) splits query strings at ``;`` too, so a raw one would
+    cut a value in two at such a target.
+    """
+    head, sep, query = path.partition("?")
+    return f"{head}?{query.replace(';', '%3B')}" if sep else path
 
 
 def _bad_value(values: t.Mapping[t.Any, t.Any]) -> str | None:

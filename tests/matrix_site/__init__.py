@@ -196,7 +196,7 @@ def create_pyramid() -> t.Any:
             request.matchdict["name"],
             request.GET.dict_of_lists(),
         )
-        return PyramidResponse(body, content_type="application/json")
+        return PyramidResponse(body, content_type="application/json", charset="utf-8")
 
     def link(request: t.Any) -> t.Any:
         endpoint, values = link_request(request.GET)

@@ -1,0 +1,343 @@
+"""The examples serve the pages they promise.
+
+* ``examples/migration/``: the whole site, driven with werkzeug's test client
+  in a process of its own (the demo is a Django project, and this process has
+  the suite's): every link of every page leads to a page of the app that
+  should serve it, login shows the user in every app, and the moved product
+  page is served by the new Flask app at its old URL. Then the real servers:
+  ``wsgi-party check``, ``wsgi-party serve`` and gunicorn.
+* ``examples/flask/`` and ``examples/pyramid/``: two apps linking to each
+  other, in this process, and each run as a script.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import typing as t
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
+from tests.isolated_client import IsolatedClient
+from tests.migration_site import (
+    MOVED,
+    TARGET,
+    intended_member,
+    intended_section,
+    read_page,
+    walk,
+)
+from tests.servers import Server
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.migration_site import Page
+
+REPO = Path(__file__).resolve().parent.parent
+ORIGIN = "http://localhost"
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The demo's environment: a database of its own, created by the first start."""
+    return {DATABASE_ENV: str(tmp_path_factory.mktemp("demo") / "shop.sqlite3")}
+
+
+@pytest.fixture(scope="module")
+def site(database: dict[str, str]) -> Iterator[IsolatedClient]:
+    with IsolatedClient(TARGET, env=database) as client:
+        yield client
+
+
+def visit(site: IsolatedClient, browser: str) -> dict[str, tuple[int, str, Page]]:
+    """Walk the whole site from the front page with the test client ``browser``."""
+
+    def fetch(url: str) -> tuple[int, str, str]:
+        reply = site.get(path_of(url), browser=browser)
+        return reply.status, ORIGIN + reply.path, reply.text
+
+    return walk(fetch, f"{ORIGIN}/")
+
+
+def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
+    login = f"/accounts/login/?next={next_path}"
+    form = read_page(site.get(login, browser=browser).text)
+    assert form.csrf_token, "the login page has no CSRF token"
+    reply = site.post(
+        login,
+        browser=browser,
+        data={
+            "username": USERNAME,
+            "password": PASSWORD,
+            "next": next_path,
+            "csrfmiddlewaretoken": form.csrf_token,
+        },
+    )
+    assert (reply.status, reply.headers.get("location")) == (302, next_path), reply.text[:2000]
+
+
+def members(site: IsolatedClient) -> set[str]:
+    return {name for name, _mount in site.members()}
+
+
+# -- the migration demo, with the test client ----------------------------------------
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["guest", "alice"])
+def test_every_link_of_every_page_leads_to_a_page_of_its_app(site, logged_in):
+    browser = f"walker-{logged_in}"
+    if logged_in:
+        log_in(site, browser)
+    pages = visit(site, browser)
+    wrong = {
+        url: (status, page.member)
+        for url, (status, _final, page) in pages.items()
+        if (status, page.member) != (200, intended_member(url))
+    }
+    assert wrong == {}, "pages answered by the wrong app, or not 200"
+    assert {page.member for _s, _f, page in pages.values()} == members(site)
+
+
+def test_every_page_wears_the_same_chrome(site):
+    log_in(site, "chrome")
+    pages = visit(site, "chrome")
+    navs = {tuple(page.nav) for _s, _f, page in pages.values()}
+    footers = {tuple(page.footer) for _s, _f, page in pages.values()}
+    sheets = {tuple(page.stylesheets) for _s, _f, page in pages.values()}
+    assert len(navs) == len(footers) == len(sheets) == 1, (navs, footers, sheets)
+    [nav] = navs
+    assert [intended_member(href) for _label, href in nav] == [
+        "legacy",
+        "legacy",
+        "blog",
+        "admin",
+        "status",
+    ]
+    [(stylesheet,)] = sheets
+    css = site.get(stylesheet)
+    assert (css.status, css.headers["content-type"]) == (200, "text/css; charset=utf-8")
+
+
+def test_each_page_marks_its_own_section_active(site):
+    pages = visit(site, "sections")
+    actives = {url: page.active for url, (_s, _f, page) in pages.items()}
+    assert actives == {url: intended_section(url) for url in pages}
+
+
+def test_logging_in_shows_the_user_in_every_app(site):
+    guest = visit(site, "guest")
+    one_page_each = {page.member: url for url, (_s, _f, page) in guest.items()}
+    assert set(one_page_each) == members(site)
+    for url in one_page_each.values():
+        page = read_page(site.get(path_of(url), browser="guest").text)
+        assert (page.user, page.main_user) == (None, ""), url
+
+    log_in(site, "alice", next_path="/blog/")
+    for member, url in one_page_each.items():
+        page = read_page(site.get(path_of(url), browser="alice").text)
+        assert (page.member, page.user, page.main_user) == (member, USERNAME, USERNAME), url
+
+
+def test_logging_out_forgets_the_user_in_every_app(site):
+    log_in(site, "leaving")
+    paths = ["/", "/products/1/", "/blog/", "/admin/", "/status/"]
+    assert {read_page(site.get(p, browser="leaving").text).user for p in paths} == {USERNAME}
+    form = read_page(site.get("/accounts/logout/", browser="leaving").text)
+    reply = site.post(
+        "/accounts/logout/", browser="leaving", data={"csrfmiddlewaretoken": form.csrf_token or ""}
+    )
+    assert (reply.status, reply.headers["location"]) == (302, "/")
+    for path in paths:
+        page = read_page(site.get(path, browser="leaving").text)
+        assert (page.user, page.main_user) == (None, ""), path
+
+
+def test_the_moved_product_page_is_served_by_flask_at_its_legacy_url(site):
+    routes = site.routes()
+    product_rules = {(member, rule) for member, _endpoint, rule in routes if "products" in rule}
+    assert product_rules == {("shopfront", "/products/<int:pk>/"), ("legacy", "/products/")}
+
+    for legacy_page in ("/", "/products/"):
+        page = read_page(site.get(legacy_page).text)
+        assert page.member == "legacy"
+        moved = [href for href in page.links if intended_member(href) == "shopfront"]
+        assert moved, f"{legacy_page} links to no product page"
+        for href in moved:
+            reply = site.get(href)
+            product = read_page(reply.text)
+            assert (reply.status, reply.path, product.member) == (200, href, "shopfront")
+            assert "served by the new Flask app" in product.main_text
+
+
+def test_the_new_apps_link_to_the_moved_page_by_its_name(site):
+    log_in(site, "staff")
+    for path in ("/admin/inventory/", "/blog/tea-time/"):
+        page = read_page(site.get(path, browser="staff").text)
+        moved = [href for href in page.links if MOVED.fullmatch(href)]
+        assert moved, path
+        assert all(site.get(href).status == 200 for href in moved)
+
+
+def test_the_admin_shows_the_inventory_to_staff_only(site):
+    guest = read_page(site.get("/admin/inventory/").text)
+    assert [h for h in guest.links if intended_member(h) == "shopfront"] == []
+    assert any("login" in href for href in guest.links)
+    log_in(site, "inventory")
+    staff = read_page(site.get("/admin/inventory/", browser="inventory").text)
+    shop = read_page(site.get("/products/").text)
+    assert [h for h in staff.links if intended_member(h) == "shopfront"] == [
+        h for h in shop.links if intended_member(h) == "shopfront"
+    ]
+
+
+def test_the_status_page_lists_every_member_and_its_routes(site):
+    page = read_page(site.get("/status/").text)
+    assert page.member == "status"
+    for name in members(site):
+        assert re.search(rf"\b{name}\b", page.main_text), name
+    for _member, _endpoint, rule in site.routes():
+        assert rule in page.main_text
+    assert f"All {len(members(site))} apps of the site answered" in page.main_text
+
+
+def test_a_second_start_reuses_the_database(site, database):
+    products = [h for h in read_page(site.get("/products/").text).links if MOVED.match(h)]
+    with IsolatedClient(TARGET, env=database) as again:
+        assert [
+            h for h in read_page(again.get("/products/").text).links if MOVED.match(h)
+        ] == products
+        log_in(again, "again")
+
+
+def test_unknown_products_are_not_found_by_the_new_app(site):
+    missing = site.get("/products/999999/")
+    assert missing.status == 404
+    slashless = site.get("/products/1")
+    assert (slashless.status, slashless.headers["location"]) == (308, f"{ORIGIN}/products/1/")
+
+
+# -- the migration demo, on real servers ------------------------------------------------
+
+
+def test_wsgi_party_check_accepts_the_demo(database):
+    result = subprocess.run(
+        [sys.executable, "-m", "wsgi_party", "check", "examples/migration/site.py:application"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **database},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "members: 5" in result.stdout and "declined: 0" in result.stdout
+
+
+SERVERS = {
+    "wsgi-party-serve": [
+        sys.executable,
+        "-m",
+        "wsgi_party",
+        "serve",
+        "examples/migration/site.py:application",
+        "--port",
+        "{port}",
+    ],
+    "gunicorn-2-workers": [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        "{bind}",
+        TARGET,
+    ],
+}
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_demo_runs_on_real_servers(server, tmp_path):
+    # A fresh database: gunicorn's two workers create it together.
+    env = {DATABASE_ENV: str(tmp_path / "shop.sqlite3")}
+    with Server(SERVERS[server], env=env) as running:
+        for _ in range(3):  # reach both workers
+            for path in ("/", "/products/2/", "/blog/", "/admin/", "/status/"):
+                reply = running.get(path)
+                page = read_page(reply.body.decode())
+                assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+
+
+# -- the Flask and Pyramid examples ----------------------------------------------------
+
+
+TWO_APPS = {
+    "flask": REPO / "examples" / "flask" / "two_apps.py",
+    "pyramid": REPO / "examples" / "pyramid" / "two_apps.py",
+}
+
+
+def load_example(path: Path) -> t.Any:
+    name = f"example_{path.parent.name}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+@pytest.mark.parametrize("framework", TWO_APPS)
+def test_two_apps_link_to_each_other(framework):
+    from werkzeug.test import Client
+
+    example = load_example(TWO_APPS[framework])
+    application = example.application
+    try:
+        client = Client(application)
+
+        def fetch(url: str) -> tuple[int, str, str]:
+            reply = client.get(path_of(url))
+            return reply.status_code, url, reply.get_data(as_text=True)
+
+        pages = walk(fetch, f"{ORIGIN}/")
+        served = {path_of(url): (status, page.member) for url, (status, _f, page) in pages.items()}
+        expected_member = {
+            path: "guide" if path.startswith("/guide/") else "front" for path in served
+        }
+        assert served == {path: (200, expected_member[path]) for path in served}
+        # Both directions: the front links into the guide, the guide back home.
+        assert "/guide/" in served and "/guide/chapter/3" in served
+        guide = read_page(client.get("/guide/chapter/1").get_data(as_text=True))
+        assert "/" in guide.links
+    finally:
+        application.close()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("framework", TWO_APPS)
+def test_two_apps_run_as_a_script(framework):
+    script = [sys.executable, str(TWO_APPS[framework]), "--port", "{port}"]
+    with Server(script, ready_path="/") as running:
+        front = running.get("/")
+        link = read_page(front.body.decode()).links[0]
+        reply = running.get(link)
+        assert (front.status, reply.status) == (200, 200)
+        assert read_page(reply.body.decode()).member == "guide"
+        assert f"http://127.0.0.1:{running.port}/" in running.log()
