@@ -1,0 +1,170 @@
+"""The migration demo in a real browser: headless Chromium driven by Playwright.
+
+The demo runs as its users run it (``python -m examples.migration``, waitress
+on 127.0.0.1, a free port), with a database of its own. Chromium walks every
+link of every page, as a guest and logged in, and checks each lands on a page
+of the app that should serve it; it logs in once and sees the user on a page
+of every app; it follows a legacy link to the moved product page; and it
+saves a screenshot of the front page to ``artifacts/front-page.png``.
+
+Only the system's Chromium (``/usr/bin/chromium``) is used, never a
+downloaded one; without it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
+from tests.migration_site import MOVED, intended_member, read_page, walk
+from tests.servers import Server
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOT = REPO / "artifacts" / "front-page.png"
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo served by ``python -m examples.migration`` on a free port."""
+    database = tmp_path_factory.mktemp("browser-demo") / "shop.sqlite3"
+    command = [sys.executable, "-m", "examples.migration", "--port", "{port}"]
+    with Server(command, env={DATABASE_ENV: str(database)}, startup_timeout=60) as server:
+        address = f"http://127.0.0.1:{server.port}"
+        yield address
+        assert f"{address}/" in server.log(), "the demo did not print its address"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser window (no cookies)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def walk_site(page: Page, origin: str) -> dict[str, tuple[int, str, t.Any]]:
+    """Visit every URL reachable by links from the front page, once each."""
+
+    def fetch(url: str) -> tuple[int, str, str]:
+        response = page.goto(url)
+        assert response is not None, url
+        return response.status, page.url, page.content()
+
+    return walk(fetch, f"{origin}/")
+
+
+def assert_each_page_is_served_by_its_app(pages: dict[str, tuple[int, str, t.Any]]) -> None:
+    wrong = {
+        url: (status, final, found.member)
+        for url, (status, final, found) in pages.items()
+        if (status, final, found.member) != (200, url, intended_member(url))
+    }
+    assert wrong == {}, "pages answered by the wrong app, redirected, or not 200"
+    assert {found.member for _s, _f, found in pages.values()} == {
+        "legacy",
+        "shopfront",
+        "blog",
+        "admin",
+        "status",
+    }
+
+
+def log_in(page: Page, origin: str, next_path: str) -> None:
+    page.goto(f"{origin}/accounts/login/?next={next_path}")
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+    assert page.url == f"{origin}{next_path}"
+
+
+def test_a_guest_can_follow_every_link_to_a_page_of_its_app(page, origin):
+    pages = walk_site(page, origin)
+    assert_each_page_is_served_by_its_app(pages)
+    assert {found.user for _s, _f, found in pages.values()} == {None}
+
+
+def test_after_logging_in_once_every_app_shows_the_user(page, origin):
+    log_in(page, origin, "/blog/")
+    pages = walk_site(page, origin)
+    assert_each_page_is_served_by_its_app(pages)
+    users = {(found.member, found.user, found.main_user) for _s, _f, found in pages.values()}
+    assert users == {(member, USERNAME, USERNAME) for member, _u, _m in users}
+    # The admin's inventory is for staff only: reached only now.
+    assert f"{origin}/admin/inventory/" in pages
+
+
+def test_the_legacy_shop_links_to_the_moved_page_which_flask_serves(page, origin):
+    page.goto(f"{origin}/products/")
+    assert read_page(page.content()).member == "legacy"
+    product_link = page.locator("main table a").first
+    href = product_link.get_attribute("href") or ""
+    assert MOVED.fullmatch(href), href
+    with page.expect_navigation():
+        product_link.click()
+    assert page.url == f"{origin}{href}"
+    assert read_page(page.content()).member == "shopfront"
+    notice = page.locator("aside.moved")
+    assert notice.is_visible()
+    assert "served by the new Flask app" in " ".join(notice.inner_text().split())
+
+
+def test_every_app_wears_the_legacy_stylesheet(page, origin):
+    colours = {}
+    for path in ("/", "/products/3/", "/blog/", "/admin/", "/status/"):
+        page.goto(f"{origin}{path}")
+        colours[path] = page.eval_on_selector(
+            ".site-header", "header => getComputedStyle(header).backgroundColor"
+        )
+    assert len(set(colours.values())) == 1, colours
+    assert colours["/"] not in ("rgba(0, 0, 0, 0)", "transparent"), "the stylesheet did not load"
+
+
+def test_screenshot_of_the_front_page(page, origin):
+    log_in(page, origin, "/")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.unlink(missing_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    data = SCREENSHOT.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
