@@ -163,9 +163,9 @@ def site_links(page: Page, url: str) -> list[str]:
     for href in page.links:
         target = urljoin(url, href).split("#", 1)[0]
         parts = urlsplit(target)
-        if parts.scheme in ("", base.scheme) and parts.netloc in ("", base.netloc):
-            if target not in found:
-                found.append(target)
+        on_site = parts.scheme in ("", base.scheme) and parts.netloc in ("", base.netloc)
+        if on_site and target not in found:
+            found.append(target)
     return found
 
 

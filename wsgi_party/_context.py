@@ -56,6 +56,20 @@ class RequestScope:
     def __repr__(self) -> str:
         return f"<RequestScope {self.operator!r} {self.environ.get('PATH_INFO')!r}>"
 
+    @property
+    def party_root(self) -> str:
+        """The party's own ``SCRIPT_NAME`` in this request.
+
+        The member sees ``SCRIPT_NAME`` = party root + its mount; the mount
+        is taken off. A member that answers another member's request mounts
+        its own paths under this root.
+        """
+        script_name: str = self.environ.get("SCRIPT_NAME", "")
+        mount = self.operator.script_name
+        if mount and script_name.endswith(mount):
+            return script_name[: -len(mount)]
+        return script_name
+
 
 _scope: ContextVar[RequestScope | None] = ContextVar("wsgi_party.scope", default=None)
 

@@ -206,7 +206,7 @@ class UrlRequest:
         if scope is not None:
             environ = scope.environ
             if self.script_root is None:
-                self.script_root = _party_script_root(environ, scope.operator.script_name)
+                self.script_root = scope.party_root
             if self.external:
                 self.scheme = self.scheme or environ.get("wsgi.url_scheme", "http")
                 self.host = self.host or _environ_host(environ)
@@ -232,13 +232,6 @@ _URL_FIELDS = (
     "scheme",
     "host",
 )
-
-
-def _party_script_root(environ: WSGIEnvironment, mount: str) -> str:
-    script_name: str = environ.get("SCRIPT_NAME", "")
-    if mount and script_name.endswith(mount):
-        return script_name[: -len(mount)]
-    return script_name
 
 
 def _environ_host(environ: WSGIEnvironment) -> str:

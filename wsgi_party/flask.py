@@ -331,7 +331,7 @@ class FlaskPartyState:
         environ["CONTENT_LENGTH"] = "0"
         environ.pop("werkzeug.request", None)
         own = dict(environ)
-        own["SCRIPT_NAME"] = _party_root(scope) + operator.script_name
+        own["SCRIPT_NAME"] = scope.party_root + operator.script_name
         ctx = self.app.request_context(environ)
         try:
             ctx.url_adapter = self.app.create_url_adapter(self.app.request_class(own))
@@ -574,15 +574,6 @@ def _inject_url_defaults(app: Flask, endpoint: str, values: dict[str, t.Any]) ->
         return
     with app.app_context():
         app.inject_url_defaults(endpoint, values)
-
-
-def _party_root(scope: RequestScope) -> str:
-    """The party's own SCRIPT_NAME in the current request."""
-    script_name: str = scope.environ.get("SCRIPT_NAME", "")
-    mount = scope.operator.script_name
-    if mount and script_name.endswith(mount):
-        return script_name[: -len(mount)]
-    return script_name
 
 
 def _cannot_build(

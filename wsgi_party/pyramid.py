@@ -569,11 +569,12 @@ class PyramidMember:
         else:
             env = dict(environ)
             scope = current_scope()
-            asker = scope.operator.script_name if scope is not None else mount
             script_name: str = env.get("SCRIPT_NAME", "")
             full = script_name + env.get("PATH_INFO", "")
-            if asker and script_name.endswith(asker):
-                script_name = script_name[: -len(asker)]
+            if scope is not None:
+                script_name = scope.party_root
+            elif mount and script_name.endswith(mount):
+                script_name = script_name[: -len(mount)]
             own = script_name + mount
             env["SCRIPT_NAME"] = own
             env["PATH_INFO"] = full[len(own) :] if full.startswith(f"{own}/") else "/"

@@ -14,7 +14,8 @@ Every app serves the same four pages under its base path (see :class:`App`):
 
 * ``items/<id>/<name>/``: the target of every link; answers JSON naming the
   framework, the member, the route, the route values and the query string
-  as the framework itself parsed it;
+  as the framework itself parsed it (``über/<id>/<name>/``, a route with a
+  non-ASCII literal, answers the same way);
 * ``link/?endpoint=&values=<json>``: a URL built *in a view* with the
   framework's helper (Flask ``party_url``, Pyramid ``request.party_url``,
   Django ``party_url``, ``wsgi_party.partyline.url_for``);
@@ -74,6 +75,8 @@ class App:
     base: str
     #: The endpoint of its ``items`` route, as the framework names it.
     item: str
+    #: The endpoint of its ``über`` route (a non-ASCII literal in the path).
+    uber: str
 
     @property
     def endpoint(self) -> str:
@@ -89,11 +92,11 @@ class App:
 APPS: dict[str, App] = {
     app.member: app
     for app in (
-        App("legacy", "django", "", "/matrix", "matrix:item"),
-        App("flask", "flask", "/flask", "", "item"),
-        App("pyramid", "pyramid", "/pyramid", "", "item"),
-        App("wz", "werkzeug", "/wz", "", "item"),
-        App("webob", "webob", "/webob", "", "item"),
+        App("legacy", "django", "", "/matrix", "matrix:item", "matrix:uber"),
+        App("flask", "flask", "/flask", "", "item", "uber"),
+        App("pyramid", "pyramid", "/pyramid", "", "item", "uber"),
+        App("wz", "werkzeug", "/wz", "", "item", "uber"),
+        App("webob", "webob", "/webob", "", "item", "uber"),
     )
 }
 
@@ -151,6 +154,7 @@ def create_flask() -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/items/<int:id>/<name>/")
+    @app.route("/über/<int:id>/<name>/", endpoint="uber")
     def item(id: int, name: str) -> flask.Response:
         query = {key: flask.request.args.getlist(key) for key in flask.request.args}
         body = item_page("flask", partyline.name, str(flask.request.endpoint), id, name, query)
@@ -183,6 +187,7 @@ def create_pyramid() -> t.Any:
     config.include("wsgi_party.pyramid")
     config.add_renderer(".jinja2", Jinja2Renderers())
     config.add_route("item", r"/items/{id:\d+}/{name}/")
+    config.add_route("uber", r"/über/{id:\d+}/{name}/")
     config.add_route("link", "/link/")
     config.add_route("tlink", "/tlink/")
     config.add_route("page", "/page/")
@@ -207,6 +212,7 @@ def create_pyramid() -> t.Any:
         return {"endpoint": endpoint, "values": values}
 
     config.add_view(item, route_name="item")
+    config.add_view(item, route_name="uber")
     config.add_view(link, route_name="link")
     config.add_view(tlink, route_name="tlink", renderer="tests.matrix_site:templates/link.jinja2")
     config.add_view(
@@ -225,6 +231,7 @@ class WerkzeugApp:
         self.url_map = Map(
             [
                 Rule("/items/<int:id>/<name>/", endpoint="item"),
+                Rule("/über/<int:id>/<name>/", endpoint="uber"),
                 Rule("/link/", endpoint="link"),
                 Rule("/tlink/", endpoint="tlink"),
                 Rule("/page/", endpoint="page"),
@@ -240,7 +247,7 @@ class WerkzeugApp:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except HTTPException as exc:
             return t.cast(Response, exc.get_response(request.environ))
-        if endpoint == "item":
+        if endpoint in ("item", "uber"):
             query = {key: request.args.getlist(key) for key in request.args}
             body = item_page("werkzeug", partyline.name, endpoint, args["id"], args["name"], query)
             return Response(body, mimetype="application/json")
@@ -269,6 +276,7 @@ def python_page() -> str:
 #: The WebOb app's own routing table: endpoint -> pattern over ``request.path_info``.
 WEBOB_ROUTES = {
     "item": re.compile(r"/items/(?P<id>[0-9]+)/(?P<name>[^/]+)/"),
+    "uber": re.compile(r"/über/(?P<id>[0-9]+)/(?P<name>[^/]+)/"),
     "link": re.compile(r"/link/"),
     "tlink": re.compile(r"/tlink/"),
     "page": re.compile(r"/page/"),
@@ -278,6 +286,7 @@ WEBOB_ROUTES = {
 WEBOB_URLS = Map(
     [
         Rule("/items/<int:id>/<name>/", endpoint="item"),
+        Rule("/über/<int:id>/<name>/", endpoint="uber"),
         Rule("/link/", endpoint="link"),
         Rule("/tlink/", endpoint="tlink"),
         Rule("/page/", endpoint="page"),
@@ -294,7 +303,7 @@ def webob_app(request: webob.Request) -> webob.Response:
             break
     else:
         return webob.Response("not found", status=404)
-    if endpoint == "item":
+    if endpoint in ("item", "uber"):
         body = item_page(
             "webob",
             partyline.name,

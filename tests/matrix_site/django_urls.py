@@ -15,6 +15,7 @@ from . import django_views as views
 
 matrix_patterns = [
     path("items/<int:id>/<str:name>/", views.item, name="item"),
+    path("über/<int:id>/<str:name>/", views.item, name="uber"),
     path("link/", views.link, name="link"),
     path("tlink/", views.template_link, name="tlink"),
     path("page/", views.page, name="page"),

@@ -43,7 +43,6 @@ from wsgi_party import (
     HighAndDry,
     Identity,
     NoPartylineContext,
-    UrlRequest,
     current_scope,
     standard_handlers,
     url_handler,
@@ -240,8 +239,7 @@ def render_fragment(operator: PartylineOperator, name: str, template: str) -> st
     scope = current_scope()
     if scope is None:
         return str(render_to_string(template, {"fragment": name}))
-    root = UrlRequest("layout").located().script_root or ""
-    with database_scope(), _script_prefix(root + operator.script_name):
+    with database_scope(), _script_prefix(scope.party_root + operator.script_name):
         request = django_request(scope.environ)
         request.partyline = operator
         if identity_enabled():

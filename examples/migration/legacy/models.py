@@ -15,7 +15,7 @@ class Product(models.Model):
 
     class Meta:
         db_table = "shop_product"
-        ordering = ["pk"]
+        ordering = ("pk",)
 
     def __str__(self) -> str:
         return self.name

@@ -33,7 +33,7 @@ class LoginPage(LoginView):
     """Django's login view; ``?next=`` may point into any app of the party."""
 
     template_name = "legacy/login.html"
-    extra_context = {"demo_user": USERNAME, "demo_password": PASSWORD}
+    extra_context: t.ClassVar[dict[str, str]] = {"demo_user": USERNAME, "demo_password": PASSWORD}
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,9 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     initial = True
 
-    dependencies: list[tuple[str, str]] = []
+    dependencies = ()
 
-    operations = [
+    operations = (
         migrations.CreateModel(
             name="Product",
             fields=[
@@ -25,6 +25,6 @@ class Migration(migrations.Migration):
                 ("description", models.TextField()),
                 ("price_cents", models.PositiveIntegerField()),
             ],
-            options={"db_table": "shop_product", "ordering": ["pk"]},
+            options={"db_table": "shop_product", "ordering": ("pk",)},
         ),
-    ]
+    )
