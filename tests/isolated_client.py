@@ -150,11 +150,11 @@ class IsolatedClient:
 
     def routes(self) -> list[tuple[str, str, str]]:
         """Every member's routes, asked of the party: (member, endpoint, rule)."""
-        return [tuple(route) for route in self._call({"op": "routes"})]  # type: ignore[misc]
+        return [(member, endpoint, rule) for member, endpoint, rule in self._call({"op": "routes"})]
 
     def members(self) -> list[tuple[str, str]]:
         """The party's members: (name, mount)."""
-        return [tuple(member) for member in self._call({"op": "members"})]  # type: ignore[misc]
+        return [(name, mount) for name, mount in self._call({"op": "members"})]
 
     def _call(self, command: dict[str, t.Any]) -> t.Any:
         process = self.process

@@ -32,6 +32,9 @@ MOUNTED = {"/blog": "blog", "/admin": "admin", "/status": "status"}
 #: The product page moved from the legacy Django shop to the Flask shopfront.
 MOVED = re.compile(r"/products/\d+/")
 
+#: Every member of the demo's party: the two sharing the root, and the mounted ones.
+MEMBERS = frozenset({"legacy", "shopfront", *MOUNTED.values()})
+
 #: The header's sections and the members whose pages belong to them.
 SECTIONS = {"blog": "Blog", "admin": "Admin", "status": "Status", "shopfront": "Shop"}
 

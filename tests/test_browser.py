@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
-from tests.migration_site import MOVED, intended_member, read_page, walk
+from tests.migration_site import MEMBERS, MOVED, intended_member, read_page, walk
 from tests.servers import Server
 
 if t.TYPE_CHECKING:
@@ -101,13 +101,7 @@ def assert_each_page_is_served_by_its_app(pages: dict[str, tuple[int, str, t.Any
         if (status, final, found.member) != (200, url, intended_member(url))
     }
     assert wrong == {}, "pages answered by the wrong app, redirected, or not 200"
-    assert {found.member for _s, _f, found in pages.values()} == {
-        "legacy",
-        "shopfront",
-        "blog",
-        "admin",
-        "status",
-    }
+    assert {found.member for _s, _f, found in pages.values()} == MEMBERS
 
 
 def log_in(page: Page, origin: str, next_path: str) -> None:

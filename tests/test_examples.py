@@ -26,6 +26,7 @@ import pytest
 from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
 from tests.isolated_client import IsolatedClient
 from tests.migration_site import (
+    MEMBERS,
     MOVED,
     TARGET,
     intended_member,
@@ -89,7 +90,9 @@ def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
 
 
 def members(site: IsolatedClient) -> set[str]:
-    return {name for name, _mount in site.members()}
+    joined = {name for name, _mount in site.members()}
+    assert joined == MEMBERS
+    return joined
 
 
 # -- the migration demo, with the test client ----------------------------------------
@@ -242,7 +245,9 @@ def test_wsgi_party_check_accepts_the_demo(database):
         env={**os.environ, **database},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "members: 5" in result.stdout and "declined: 0" in result.stdout
+    assert f"members: {len(MEMBERS)}" in result.stdout and "declined: 0" in result.stdout
+    for name in MEMBERS:
+        assert re.search(rf"^  {name} ", result.stdout, re.MULTILINE), name
 
 
 SERVERS = {

@@ -35,6 +35,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 import flask
 import pytest
 from django.test import override_settings
+from django.urls import NoReverseMatch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyramid.request import Request as PyramidRequest
@@ -53,7 +54,7 @@ from tests.matrix_site import (
     Topology,
     wrap,
 )
-from wsgi_party import MatchRequest, UrlBuildError, WSGIParty
+from wsgi_party import MatchRequest, RouteDispatcher, UrlBuildError, WSGIParty
 
 MakeParty = t.Callable[..., WSGIParty]
 
@@ -156,16 +157,17 @@ def site(make_party: MakeParty, apps: Apps) -> Site:
 # -- what each framework builds by itself ------------------------------------------
 
 
-def own_path(apps: Apps, app: App, id: int, name: str) -> str:
-    """The ``items`` path inside ``app``, built by its own framework alone."""
+def own_path(apps: Apps, app: App, id: int, name: str, route: str | None = None) -> str:
+    """The path of ``route`` (``items``) inside ``app``, built by its own framework alone."""
     values = {"id": id, "name": name}
+    route = route or app.item
     if app.framework == "flask":
         with apps.flask.test_request_context():
-            return flask.url_for(app.item, **values)
+            return flask.url_for(route, **values)
     if app.framework == "pyramid":
         request = PyramidRequest.blank("/")
         request.registry = apps.pyramid.registry
-        return str(request.route_path(app.item, **values))
+        return str(request.route_path(route, **values))
     if app.framework == "django":
         from django.urls import get_script_prefix, reverse, set_script_prefix
 
@@ -173,11 +175,11 @@ def own_path(apps: Apps, app: App, id: int, name: str) -> str:
         previous = get_script_prefix()
         set_script_prefix("/")
         try:
-            return reverse(app.item, kwargs=values)
+            return reverse(route, kwargs=values)
         finally:
             set_script_prefix(previous)
     url_map = apps.wz.app.url_map if app.framework == "werkzeug" else WEBOB_URLS  # type: ignore[attr-defined]
-    return str(url_map.bind("localhost").build(app.item, values))
+    return str(url_map.bind("localhost").build(route, values))
 
 
 def party_query(values: t.Mapping[str, t.Any]) -> str:
@@ -207,12 +209,14 @@ def parsed_query(values: t.Mapping[str, t.Any]) -> dict[str, list[str]]:
     return {key: items for key, items in query.items() if items}
 
 
-def item_page(app: App, values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """The ``items`` page ``app`` answers for ``values``."""
+def item_page(
+    app: App, values: t.Mapping[str, t.Any], route: str | None = None
+) -> dict[str, t.Any]:
+    """The page ``app`` answers for ``values`` at ``route`` (``items``)."""
     return {
         "framework": app.framework,
         "member": app.member,
-        "route": app.item,
+        "route": route or app.item,
         "id": values["id"],
         "name": values["name"],
         "query": parsed_query(values),
@@ -239,17 +243,23 @@ def test_one_app_of_each_framework_joins_one_party(site: Site) -> None:
 MATRIX_VALUES = {"id": 7, "name": "café & crème", "q": ["x", "y z"]}
 
 
+def check_link(
+    site: Site, source: str, target: str, kind: str, values: t.Mapping[str, t.Any]
+) -> None:
+    """``source`` links to ``target`` (in a view or a template) and the link leads there."""
+    app = APPS[target]
+    url = site.link(APPS[source], kind, app.endpoint, values)
+    own = own_path(site.apps, app, values["id"], values["name"])
+    assert url == f"{app.mount}{own}?{party_query(parsed_query(values))}", (source, target, kind)
+    assert site.fetch(url) == item_page(app, values), (source, target, kind)
+
+
 def check_matrix(site: Site, values: t.Mapping[str, t.Any] = MATRIX_VALUES) -> int:
     """Every source links to every other target from a view and a template."""
     checked = 0
-    query = party_query(parsed_query(values))
     for source, target in PAIRS:
-        app = APPS[target]
-        expected = f"{app.mount}{own_path(site.apps, app, values['id'], values['name'])}?{query}"
         for kind in KINDS:
-            url = site.link(APPS[source], kind, app.endpoint, values)
-            assert url == expected, (source, target, kind)
-            assert site.fetch(url) == item_page(app, values), (source, target, kind)
+            check_link(site, source, target, kind, values)
             checked += 1
     return checked
 
@@ -259,12 +269,9 @@ def check_matrix(site: Site, values: t.Mapping[str, t.Any] = MATRIX_VALUES) -> i
 def test_every_app_links_to_every_other_apps_route(
     site: Site, source: str, target: str, kind: str
 ) -> None:
-    app = APPS[target]
-    values = {**MATRIX_VALUES, "id": len(source) * 10 + len(target)}
-    url = site.link(APPS[source], kind, app.endpoint, values)
-    own = own_path(site.apps, app, values["id"], values["name"])
-    assert url == f"{app.mount}{own}?{party_query({'q': values['q']})}"
-    assert site.fetch(url) == item_page(app, values)
+    # Values differ per pair, so an answer meant for another pair shows.
+    values = {**MATRIX_VALUES, "id": 100 * list(APPS).index(source) + list(APPS).index(target)}
+    check_link(site, source, target, kind, values)
 
 
 def test_a_local_link_equals_every_cross_app_link_to_the_same_route(site: Site) -> None:
@@ -432,7 +439,7 @@ def test_a_background_job_builds_links_with_base_url(make_party: MakeParty, apps
 ERRORS: dict[str, type[Exception]] = {
     "flask": BuildError,
     "pyramid": KeyError,
-    "django": __import__("django.urls", fromlist=["NoReverseMatch"]).NoReverseMatch,
+    "django": NoReverseMatch,
     "werkzeug": UrlBuildError,
     "webob": UrlBuildError,
 }
@@ -539,9 +546,10 @@ def test_django_login_shows_in_every_apps_page_inside_djangos_chrome(site: Site)
     user = make_user("mx-login")
     log_in(site, client, user.username)
     check_pages(site, client, user.username)
-    other = Client(site.party)
-    other.set_cookie(*session_cookie(make_user("mx-cookie")))
-    check_pages(site, client, user.username)  # another login changes nothing here
+    other, other_user = Client(site.party), make_user("mx-cookie")
+    other.set_cookie(*session_cookie(other_user))
+    check_pages(site, other, other_user.username)
+    check_pages(site, client, user.username)  # the other login changed nothing here
     token = client.get_cookie("csrftoken")
     assert token is not None
     client.post("/accounts/logout/", headers={"X-CSRFToken": token.value})
@@ -549,7 +557,7 @@ def test_django_login_shows_in_every_apps_page_inside_djangos_chrome(site: Site)
 
 
 #: The concurrency test's size: threads, requests per thread, distinct users.
-THREADS, REQUESTS, USERS = 16, 25, 6
+THREADS, REQUESTS, USERS = 16, 40, 6
 
 
 def test_concurrent_requests_each_show_their_own_user(site: Site) -> None:
@@ -607,7 +615,7 @@ def test_concurrent_requests_each_show_their_own_user(site: Site) -> None:
 # -- 7. round trips over generated values ---------------------------------------------
 
 SETTINGS = settings(
-    max_examples=int(os.environ.get("MATRIX_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("MATRIX_EXAMPLES", "100")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -636,24 +644,54 @@ def test_built_urls_route_back_to_their_route(site: Site, target: str) -> None:
 
     @SETTINGS
     @given(
+        route=st.sampled_from([app.item, app.uber]),
         id=ids,
         name=segments,
         query=queries,
         source=st.sampled_from([None, *APPS]),
     )
-    def round_trip(id: int, name: str, query: dict[str, t.Any], source: str | None) -> None:
+    def round_trip(
+        route: str, id: int, name: str, query: dict[str, t.Any], source: str | None
+    ) -> None:
         values = {"id": id, "name": name, **query}
+        endpoint = f"{target}:{route}"
         if source is None:  # outside any request
-            url = site.party.url_for(app.endpoint, **values)
+            url = site.party.url_for(endpoint, **values)
         else:
-            url = site.link(APPS[source], "link", app.endpoint, values)
+            url = site.link(APPS[source], "link", endpoint, values)
         path = urlsplit(url).path
-        assert path == app.mount + own_path(site.apps, app, id, name)
+        assert path == app.mount + own_path(site.apps, app, id, name, route)
         # The member's own router claims it: match, given the PATH_INFO a server sets.
-        path_info = unquote(path[len(app.mount) :], encoding="latin-1", errors="strict")
-        claim = site.party.ask(target, "match", MatchRequest("GET", path_info))
-        assert (claim.member, claim.endpoint) == (target, app.item)
+        claim = site.party.ask(target, "match", MatchRequest("GET", path_info(path, app.mount)))
+        assert (claim.member, claim.endpoint) == (target, route)
         # And a real request reaches the route with the same values and query.
-        assert site.fetch(url) == item_page(app, values)
+        assert site.fetch(url) == item_page(app, values, route)
 
     round_trip()
+
+
+def path_info(path: str, mount: str = "") -> str:
+    """The ``PATH_INFO`` an app mounted at ``mount`` gets for the URL path ``path``:
+    the decoded bytes as a latin-1 string, as WSGI servers give it."""
+    assert path.startswith(mount), (path, mount)
+    return unquote(path[len(mount) :], encoding="latin-1", errors="strict")
+
+
+@pytest.mark.parametrize("target", list(APPS))
+def test_a_route_dispatcher_routes_a_non_ascii_route_to_its_member(
+    make_party: MakeParty, apps: Apps, target: str
+) -> None:
+    """Matching gets ``PATH_INFO`` as WSGI gives it, in every integration."""
+    app = APPS[target]
+    party = make_party(RouteDispatcher({target: apps.of(target)}))
+    client = Client(party)
+    values = {"id": 2, "name": "ünï", "q": "ß"}
+    for route in (app.item, app.uber):
+        url = party.url_for(f"{target}:{route}", **values)
+        path = urlsplit(url).path
+        assert path == own_path(apps, app, 2, "ünï", route)  # mounted at the root
+        claim = party.ask(target, "match", MatchRequest("GET", path_info(path)))
+        assert claim.endpoint == route
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status, response.text)
+        assert json.loads(response.text) == item_page(app, values, route)

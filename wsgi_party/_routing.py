@@ -63,7 +63,9 @@ def map_matcher(url_map: Map, *, exclude: t.Container[str] = ()) -> Matcher:
     ``exclude`` (an invite route) are never claimed. Matching only: no view
     runs. It uses the map's state machine directly, skipping the HTTP
     exceptions ``MapAdapter.match`` raises, since the
-    :class:`~wsgi_party.RouteDispatcher` asks on every request.
+    :class:`~wsgi_party.RouteDispatcher` asks on every request. ``path`` is
+    a ``PATH_INFO`` as WSGI gives it (UTF-8 bytes as a latin-1 string),
+    decoded as ``bind_to_environ`` decodes it.
     """
     engine = getattr(url_map, "_matcher", None)
     if engine is None or url_map.host_matching:
@@ -71,6 +73,8 @@ def map_matcher(url_map: Map, *, exclude: t.Container[str] = ()) -> Matcher:
 
     def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
         url_map.update()
+        if not path.isascii():
+            path = _path_text(path)
         try:
             rule, _values = engine.match("", f"/{path.lstrip('/')}" if path else "", method, False)
         except NoMatch as exc:
@@ -91,7 +95,7 @@ def _adapter_matcher(url_map: Map, exclude: t.Container[str]) -> Matcher:
 
     def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
         try:
-            rule, _args = adapter.match(path, method, return_rule=True)
+            rule, _args = adapter.match(_path_text(path), method, return_rule=True)
         except MethodNotAllowed as exc:
             return None, False, exc.valid_methods or ()
         except RequestRedirect:
@@ -103,3 +107,17 @@ def _adapter_matcher(url_map: Map, exclude: t.Container[str]) -> Matcher:
         return str(rule.endpoint), True, rule.methods or ()
 
     return match
+
+
+def _path_text(path: str) -> str:
+    """A WSGI ``PATH_INFO`` (UTF-8 bytes as a latin-1 string) as text.
+
+    A path that is not such a string (it holds characters beyond latin-1, or
+    its bytes are not UTF-8) is taken as text already.
+    """
+    if path.isascii():
+        return path
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path

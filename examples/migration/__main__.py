@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import typing as t
@@ -30,17 +31,26 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (default: 8)")
     args = parser.parse_args(argv)
 
-    from waitress import serve
+    from waitress.server import create_server
 
+    from .data import PASSWORD, USERNAME
     from .legacy.wsgi import DATABASE
     from .site import application
 
+    logging.basicConfig()  # waitress reports its warnings through logging
+    server = create_server(application, host=HOST, port=args.port, threads=args.threads)
     members = ", ".join(f"{m.name} ({m.script_name or '/'})" for m in application.members)
     print(f"database: {DATABASE}")
     print(f"members: {members}")
     print(f"Serving the migration demo on http://{HOST}:{args.port}/", flush=True)
-    print("Log in as alice / wonderland. Press CTRL+C to quit.", flush=True)
-    serve(application, host=HOST, port=args.port, threads=args.threads, _quiet=True)
+    print(f"Log in as {USERNAME} / {PASSWORD}. Press CTRL+C to quit.", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        application.close()
     return 0
 
 

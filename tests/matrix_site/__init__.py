@@ -105,7 +105,13 @@ TEMPLATE_VALUES = ("id", "name", "q", "_anchor", "_external")
 
 
 def item_page(
-    framework: str, member: str | None, route: str, id: int, name: str, query: dict[str, list[str]]
+    framework: str,
+    member: str | None,
+    route: str,
+    *,
+    id: int,
+    name: str,
+    query: dict[str, list[str]],
 ) -> str:
     """The JSON body of every ``items`` page."""
     return json.dumps(
@@ -157,7 +163,9 @@ def create_flask() -> Flask:
     @app.route("/über/<int:id>/<name>/", endpoint="uber")
     def item(id: int, name: str) -> flask.Response:
         query = {key: flask.request.args.getlist(key) for key in flask.request.args}
-        body = item_page("flask", partyline.name, str(flask.request.endpoint), id, name, query)
+        body = item_page(
+            "flask", partyline.name, str(flask.request.endpoint), id=id, name=name, query=query
+        )
         return flask.Response(body, mimetype="application/json")
 
     @app.route("/link/")
@@ -197,9 +205,9 @@ def create_pyramid() -> t.Any:
             "pyramid",
             partyline.name,
             request.matched_route.name,
-            int(request.matchdict["id"]),
-            request.matchdict["name"],
-            request.GET.dict_of_lists(),
+            id=int(request.matchdict["id"]),
+            name=request.matchdict["name"],
+            query=request.GET.dict_of_lists(),
         )
         return PyramidResponse(body, content_type="application/json", charset="utf-8")
 
@@ -249,7 +257,9 @@ class WerkzeugApp:
             return t.cast(Response, exc.get_response(request.environ))
         if endpoint in ("item", "uber"):
             query = {key: request.args.getlist(key) for key in request.args}
-            body = item_page("werkzeug", partyline.name, endpoint, args["id"], args["name"], query)
+            body = item_page(
+                "werkzeug", partyline.name, endpoint, id=args["id"], name=args["name"], query=query
+            )
             return Response(body, mimetype="application/json")
         if endpoint in ("link", "tlink"):
             target, values = link_request(request.args)
@@ -297,20 +307,18 @@ WEBOB_URLS = Map(
 @webob.dec.wsgify
 def webob_app(request: webob.Request) -> webob.Response:
     """A WebOb app that routes by itself (regexes over ``path_info``)."""
-    for endpoint, pattern in WEBOB_ROUTES.items():
-        found = pattern.fullmatch(request.path_info)
-        if found is not None:
-            break
-    else:
+    matches = ((e, p.fullmatch(request.path_info)) for e, p in WEBOB_ROUTES.items())
+    endpoint, found = next(((e, m) for e, m in matches if m is not None), ("", None))
+    if found is None:
         return webob.Response("not found", status=404)
     if endpoint in ("item", "uber"):
         body = item_page(
             "webob",
             partyline.name,
             endpoint,
-            int(found["id"]),
-            found["name"],
-            request.GET.dict_of_lists(),
+            id=int(found["id"]),
+            name=found["name"],
+            query=request.GET.dict_of_lists(),
         )
         return webob.Response(body, content_type="application/json", charset="utf-8")
     if endpoint in ("link", "tlink"):
@@ -341,6 +349,10 @@ class Apps:
             from django.core.wsgi import get_wsgi_application
 
             self.django = get_wsgi_application()
+
+    def of(self, member: str) -> t.Any:
+        """The app object of ``member``, as mounted."""
+        return getattr(self, {"legacy": "django"}.get(member, member))
 
     def dispatcher(self) -> DispatcherMiddleware:
         """Every app mounted where :data:`APPS` says."""

@@ -22,7 +22,8 @@ def item(request: t.Any, id: int, name: str) -> HttpResponse:
     """The target of every link: framework, member, route, values, query."""
     query = {key: request.GET.getlist(key) for key in request.GET}
     member = request.partyline.name if request.partyline is not None else None
-    body = item_page("django", member, request.resolver_match.view_name, id, name, query)
+    view = request.resolver_match.view_name
+    body = item_page("django", member, view, id=id, name=name, query=query)
     return HttpResponse(body, content_type="application/json")
 
 

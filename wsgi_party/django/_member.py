@@ -35,6 +35,9 @@ from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     get_script_prefix,
     set_script_prefix,
 )
+from django.utils.encoding import (  # type: ignore[import-untyped,unused-ignore]
+    repercent_broken_unicode,
+)
 from django.utils.functional import (  # type: ignore[import-untyped,unused-ignore]
     SimpleLazyObject,
 )
@@ -96,7 +99,7 @@ def accept(config: PartyConfig, operator: PartylineOperator) -> t.Any:
 
     def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]]:
         try:
-            return resolve_route(path), True, ()
+            return resolve_route(_path_text(path)), True, ()
         except Resolver404:
             raise no_route(operator.name, method, path) from None
 
@@ -111,6 +114,21 @@ def accept(config: PartyConfig, operator: PartylineOperator) -> t.Any:
     config.url = url
     operator.on_close(lambda: config.left(operator))
     return HttpResponse("joined\n", content_type=_TEXT)
+
+
+def _path_text(path: str) -> str:
+    """A WSGI ``PATH_INFO`` (bytes as a latin-1 string) as Django's ``path_info``.
+
+    Decoded as :class:`~django.core.handlers.wsgi.WSGIRequest` decodes it;
+    a path with characters beyond latin-1 is taken as text already.
+    """
+    if path.isascii():
+        return path
+    try:
+        raw = path.encode("latin-1")
+    except UnicodeEncodeError:
+        return path
+    return str(repercent_broken_unicode(raw).decode())
 
 
 # -- the current request, as Django sees it ------------------------------------
