@@ -21,7 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = ["/", "/blog/post/3"]
+#: Pages that build cross-app links (through the party, or written by hand).
+LINKING = ["/", "/blog/post/3"]
+#: A page identical in both sites.
+PLAIN = ["/about"]
 
 
 def _free_port() -> int:
@@ -33,8 +36,18 @@ def _free_port() -> int:
 def _start(target: str) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", target],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -60,14 +73,14 @@ def _get(port: int, path: str) -> int:
         connection.close()
 
 
-def _burst(port: int, requests: int, threads: int = 4) -> float:
+def _burst(port: int, requests: int, paths: list[str], threads: int = 4) -> float:
     """Requests per second for one burst; raises if any request failed."""
     failures: list[str] = []
     per_thread = requests // threads
 
     def client(index: int) -> None:
         for n in range(per_thread):
-            path = PATHS[(index + n) % len(PATHS)]
+            path = paths[(index + n) % len(paths)]
             status = _get(port, path)
             if status != 200:
                 failures.append(f"{path}: {status}")
@@ -84,6 +97,26 @@ def _burst(port: int, requests: int, threads: int = 4) -> float:
     return per_thread * threads / elapsed
 
 
+def _compare(
+    label: str, party_port: int, bare_port: int, paths: list[str], *, requests: int, rounds: int
+) -> None:
+    ratios: list[float] = []
+    party_rates: list[float] = []
+    bare_rates: list[float] = []
+    for index in range(rounds):
+        order = [(party_port, party_rates), (bare_port, bare_rates)]
+        for port, rates in order if index % 2 == 0 else reversed(order):
+            rates.append(_burst(port, requests, paths))
+        ratios.append(party_rates[-1] / bare_rates[-1])
+    verdict = "met" if statistics.median(ratios) >= 0.98 else "NOT met"
+    print(
+        f"{'gunicorn 2 workers, ' + label + ': party / bare':<58}"
+        f" {statistics.median(party_rates):8.0f} vs {statistics.median(bare_rates):8.0f}"
+        f" req/s   ratio {statistics.median(ratios):5.3f}"
+        f" [{min(ratios):.3f}-{max(ratios):.3f}]  (target ≥ 0.98: {verdict})"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per burst")
@@ -93,20 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     bare, bare_port = _start("benchmarks.e2e_site:bare_app")
     try:
         for port in (party_port, bare_port):  # warm up every worker
-            _burst(port, 100)
-        ratios, party_rates, bare_rates = [], [], []
-        for index in range(args.rounds):
-            order = [(party_port, party_rates), (bare_port, bare_rates)]
-            for port, rates in order if index % 2 == 0 else reversed(order):
-                rates.append(_burst(port, args.requests))
-            ratios.append(party_rates[-1] / bare_rates[-1])
-        verdict = "met" if statistics.median(ratios) >= 0.98 else "NOT met"
-        print(
-            f"{'end to end, gunicorn 2 workers: party / bare throughput':<58}"
-            f" {statistics.median(party_rates):8.0f} vs {statistics.median(bare_rates):8.0f}"
-            f" req/s   ratio {statistics.median(ratios):5.3f}"
-            f" [{min(ratios):.3f}-{max(ratios):.3f}]  (target ≥ 0.98: {verdict})"
-        )
+            _burst(port, 100, LINKING + PLAIN)
+        for label, paths in (("pages with cross-app links", LINKING), ("identical pages", PLAIN)):
+            _compare(
+                label, party_port, bare_port, paths, requests=args.requests, rounds=args.rounds
+            )
     finally:
         for process in (party, bare):
             process.terminate()

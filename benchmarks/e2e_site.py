@@ -1,5 +1,8 @@
 """The site of the end-to-end benchmark: the same pages with and without the party.
 
+``/about`` is identical in both sites (it builds no link); ``/`` and
+``/blog/post/<id>`` build cross-app links (five and one).
+
 ``party_app``: a Flask shop at ``/`` and a Flask blog at ``/blog``, members of
 a :class:`~wsgi_party.WSGIParty`; each page builds links to the other app
 through the partyline. ``bare_app``: the same apps under the bare dispatcher,
@@ -34,6 +37,12 @@ def make_apps(with_party: bool) -> tuple[flask.Flask, flask.Flask]:
         else:
             links = [f"/blog/post/{i}?ref=shop" for i in POSTS]
         return _page("shop", links)
+
+    @shop.route("/about")
+    def about() -> str:
+        # The same page in both sites: no cross-app link, so the difference is
+        # what the party costs every request (the middleware, the scope).
+        return _page("about", [])
 
     @blog.route("/post/<int:id>")
     def post(id: int) -> str:
