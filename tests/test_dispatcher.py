@@ -145,3 +145,12 @@ def test_match_answers_are_available_to_any_asker(make_party: MakeParty) -> None
     assert (refused.allowed, refused.methods) == (False, ("GET", "HEAD"))
     with pytest.raises(HighAndDry):
         party.member("new").operator.services["match"][0](("GET", "/cart/"))
+
+
+def test_routes_added_after_bootstrap_are_claimed(make_party: MakeParty) -> None:
+    moved = new()
+    party = make_party(RouteDispatcher({"new": moved, "legacy": legacy()}, default="legacy"))
+    client = Client(party)
+    assert client.get("/cart/").get_data(as_text=True).startswith("Legacy:cart")
+    moved.app.url_map.add(Rule("/cart/", endpoint="cart"))  # type: ignore[attr-defined]
+    assert client.get("/cart/").get_data(as_text=True).startswith("New:cart")

@@ -57,6 +57,7 @@ class RouteDispatcher:
             )
         self.members: dict[str, WSGIApplication] = dict(members)
         self.default = default
+        self._default_app = self.members[default] if default is not None else None
         #: Members' matchers in precedence order, filled as they join.
         self._matchers: list[tuple[str, WSGIApplication, Matcher]] = []
         self._default_matcher: Matcher | None = None
@@ -129,8 +130,9 @@ class RouteDispatcher:
                 fallback = app
         if fallback is not None and not self._default_routes(method, path):
             return fallback(environ, start_response)
-        if self.default is not None:
-            return self.members[self.default](environ, start_response)
+        default = self._default_app
+        if default is not None:
+            return default(environ, start_response)
         return _not_found(start_response)
 
     def _default_routes(self, method: str, path: str) -> bool:

@@ -72,7 +72,8 @@ def map_matcher(url_map: Map, *, exclude: t.Container[str] = ()) -> Matcher:
         return _adapter_matcher(url_map, exclude)
 
     def match(method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
-        url_map.update()
+        if url_map._remap:  # rules were added since the last match: re-sort them
+            url_map.update()
         if not path.isascii():
             path = _path_text(path)
         try:
