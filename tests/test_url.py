@@ -211,3 +211,46 @@ def test_endpoints_may_be_str_subclasses(make_party: MakeParty) -> None:
     request = UrlRequest(Marked("blog:post"), {"id": 5})
     assert type(request.endpoint) is str
     assert party.build_url(request) == "/blog/post/5"
+
+
+def test_remembered_urls_are_forgotten_when_handlers_change(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    assert party.url_for("blog:post", id=1) == party.url_for("blog:post", id=1) == "/blog/post/1"
+    blog = party.member("blog").operator
+    (url,) = blog.services["url"]
+    blog.disconnect("url", url)
+    with pytest.raises(UrlBuildError):
+        party.url_for("blog:post", id=1)
+    with pytest.raises(UrlBuildError):
+        party.url_for("post", id=1)
+
+
+def test_values_of_equal_value_but_other_type_are_not_confused(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    assert party.url_for("blog:tag", name=1) == "/blog/tag/1"
+    assert party.url_for("blog:tag", name=True) == "/blog/tag/True"
+    assert party.url_for("blog:tag", name=1.0) == "/blog/tag/1.0"
+
+
+def test_urls_depending_on_more_than_their_values_are_built_every_time(
+    make_party: MakeParty,
+) -> None:
+    import flask
+
+    from wsgi_party.flask import FlaskParty
+
+    blog = flask.Flask("blog")
+    counter = iter(range(100))
+
+    @blog.route("/<int:edition>/post/<int:id>")
+    def post(edition: int, id: int) -> str:
+        return "post"
+
+    @blog.url_defaults
+    def current_edition(endpoint: str, values: dict[str, object]) -> None:
+        values.setdefault("edition", next(counter))
+
+    FlaskParty(blog, name="blog")
+    party = make_party(DispatcherMiddleware(refusing_app, {"/blog": blog}))
+    assert party.url_for("blog:post", id=1) == "/blog/0/post/1"
+    assert party.url_for("blog:post", id=1) == "/blog/1/post/1"

@@ -135,6 +135,8 @@ class WSGIParty:
         # One flag for the hot paths: true only once bootstrapped and open.
         self._ready = False
         self._in_flight: list[PartylineOperator] = []
+        #: Finished URLs of pure builds (see _build_url).
+        self._urls: dict[tuple[t.Any, ...], str] = {}
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()
@@ -330,6 +332,7 @@ class WSGIParty:
                 f"service name must be a non-empty string, got {service_name!r}"
             )
         self.handlers.setdefault(service_name, []).append(handler)
+        self._urls.clear()
 
     def disconnect(self, service_name: str, handler: Handler) -> None:
         """Disconnect ``handler`` from ``service_name``."""
@@ -346,6 +349,7 @@ class WSGIParty:
             if strict:
                 raise ValueError(service_name)
             return
+        self._urls.clear()
         # Copy-on-write: a concurrent ask iterating the old list is unaffected.
         remaining = list(handlers)
         remaining.remove(handler)
@@ -544,38 +548,90 @@ class WSGIParty:
         return self._build_url(request.located(self.base_url), operator)
 
     def _build_url(self, request: UrlRequest, operator: PartylineOperator | None) -> str:
-        """:meth:`build_url` for a request made just now, located in place."""
+        """:meth:`build_url` for a request made just now, located in place.
+
+        Finished URLs are remembered when every handler that could answer
+        builds the endpoint from its values alone (their ``pure`` says so;
+        see :func:`~wsgi_party.url_handler`), keyed by everything the URL
+        depends on; any connect, disconnect or close forgets them all.
+        """
         if not self._ready:
             self._not_ready()
         request._locate(self.base_url)
         endpoint = request.endpoint
+        target = None
         if ":" in endpoint:
             name, _, rest = endpoint.partition(":")
             if name in self._by_name:
                 # The member is asked for its own endpoint name.
+                target = name
                 request.endpoint = rest
-                try:
-                    return self.ask(name, "url", request)  # type: ignore[no-any-return]
-                except NoAnswer:
-                    raise UrlBuildError(
-                        f"member {name!r} could not build a URL for {endpoint!r}",
-                        endpoint,
-                        (name,),
-                    ) from None
+        values = request.values
+        key: tuple[t.Any, ...] | None
         try:
-            return self.ask_first("url", request, operator)  # type: ignore[no-any-return]
-        except (NoAnswer, NoSuchServiceName):
-            asked = tuple(
-                op.name or ""
-                for op in self._operators
-                if "url" in op.services and op is not operator
+            key = (
+                target,
+                request.endpoint,
+                request.method,
+                request.anchor,
+                request.external,
+                request.script_root,
+                request.scheme,
+                request.host,
+                None if target is not None or operator is None else id(operator),
+                *values.items(),
+                *map(type, values.values()),
             )
-            raise UrlBuildError(
-                f"no member could build a URL for endpoint {endpoint!r}"
-                f" (asked: {', '.join(repr(a) for a in asked) or 'nobody'})",
-                endpoint,
-                asked,
-            ) from None
+            url: str | None = self._urls.get(key)
+        except TypeError:  # an unhashable value (a list): build it afresh
+            key = None
+        else:
+            if url is not None:
+                return url
+        if target is not None:
+            try:
+                url = self.ask(target, "url", request)
+            except NoAnswer:
+                raise UrlBuildError(
+                    f"member {target!r} could not build a URL for {endpoint!r}",
+                    endpoint,
+                    (target,),
+                ) from None
+            handlers: t.Iterable[Handler] = self._by_name[target].services.get("url", ())
+        else:
+            try:
+                url = self.ask_first("url", request, operator)
+            except (NoAnswer, NoSuchServiceName):
+                asked = tuple(
+                    op.name or ""
+                    for op in self._operators
+                    if "url" in op.services and op is not operator
+                )
+                raise UrlBuildError(
+                    f"no member could build a URL for endpoint {endpoint!r}"
+                    f" (asked: {', '.join(repr(a) for a in asked) or 'nobody'})",
+                    endpoint,
+                    asked,
+                ) from None
+            skip = operator.handlers if operator is not None else ()
+            handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
+        if key is not None and _all_pure(handlers, request.endpoint):
+            if len(self._urls) >= 4096:
+                self._urls.clear()
+            self._urls[key] = url
+        return url
+
+    def clear_url_cache(self) -> None:
+        """Forget every remembered URL, here and in each member's ``url`` handler.
+
+        Call it after changing routes at run time; connecting or
+        disconnecting handlers already does it.
+        """
+        self._urls.clear()
+        for handler in self.handlers.get("url", ()):
+            clear = getattr(handler, "cache_clear", None)
+            if clear is not None:
+                clear()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -602,6 +658,7 @@ class WSGIParty:
         for operator in operators:
             operator._release()
         self.handlers.clear()
+        self._urls.clear()
         _live_parties.discard(self)
 
     def __enter__(self) -> WSGIParty:
@@ -654,3 +711,12 @@ def _reinit_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
+
+
+def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:
+    """Whether every one of ``handlers`` builds ``endpoint`` from its values alone."""
+    for handler in handlers:
+        pure = getattr(handler, "pure", None)
+        if pure is None or not pure(endpoint):
+            return False
+    return True

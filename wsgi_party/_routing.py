@@ -50,7 +50,10 @@ def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
 
     match = map_matcher(url_map)
 
-    operator.connect("url", url_handler(operator, build_path))
+    def pure(endpoint: str) -> bool:
+        return True  # a Map builds from the rule and its values alone
+
+    operator.connect("url", url_handler(operator, build_path, pure=pure))
     standard_handlers(operator, list_routes, match)
 
 

@@ -357,6 +357,8 @@ def url_handler(
         return finish_url(request, operator.script_name, path, None, base_url())
 
     handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
+    # Lets the party remember finished URLs of pure builds too.
+    handle_url.pure = pure  # type: ignore[attr-defined]
     return handle_url
 
 

@@ -410,14 +410,19 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     in_request = _cv_request.get(None) is not None
     if operator is None:
         return app.url_for(endpoint, **values)
-    if endpoint[:1] == "." or _has_endpoint(app, endpoint):
+    # Werkzeug's own index of the map's rules: a dict lookup, where the public
+    # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
+    if endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == ".":
         if in_request:
             return app.url_for(endpoint, **values)
         endpoint = f"{operator.name}:{endpoint}"
+    token = None
     if not in_request:
         # As Flask's url_for outside a request: external unless told otherwise.
         values.setdefault("_external", True)
-    token = bind_request(operator, flask.request.environ) if _unscoped(in_request) else None
+    elif current_scope() is None:
+        # A request the app's WSGI wrapper did not see (test_request_context).
+        token = bind_request(operator, flask.request.environ)
     try:
         # operator.url_for takes its own copy of values: they stay intact here.
         return operator.url_for(endpoint, **values)
@@ -555,12 +560,6 @@ def _unscoped(in_request: bool | None = None) -> bool:
     if current_scope() is not None:
         return False
     return has_request_context() if in_request is None else in_request
-
-
-def _has_endpoint(app: Flask, endpoint: str) -> bool:
-    # Werkzeug's own index of the map's rules: a dict lookup, where the public
-    # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
-    return endpoint in app.url_map._rules_by_endpoint
 
 
 def _inject_url_defaults(app: Flask, endpoint: str, values: dict[str, t.Any]) -> None:

@@ -103,7 +103,7 @@ def accept(config: PartyConfig, operator: PartylineOperator) -> t.Any:
         except Resolver404:
             raise no_route(operator.name, method, path) from None
 
-    url = url_handler(operator, build_path)
+    url = url_handler(operator, build_path, pure=reverser.pure)
     operator.connect("url", url)
     standard_handlers(operator, list_routes, match)
     if identity_enabled():

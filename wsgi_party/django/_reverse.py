@@ -199,6 +199,18 @@ class Reverser:
         target = self._target(endpoint, current_app, True)
         return target.build(values) if isinstance(target, _Target) else None
 
+    def pure(self, endpoint: str) -> bool:
+        """Whether ``endpoint`` builds from its values alone in the project's URLconf.
+
+        True unless the URLconf has translated patterns (``i18n_patterns``),
+        whose paths depend on the active language.
+        """
+        resolver = get_resolver(None)
+        table = self._tables.get(id(resolver))
+        if table is None or table.resolver is not resolver:
+            table = self._table(resolver)
+        return not table.translated
+
     def _target(
         self, endpoint: str, current_app: str | None, request_urlconf: bool
     ) -> _Target | str:
