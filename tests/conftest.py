@@ -13,6 +13,18 @@ from wsgi_party import WSGIParty
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_site.settings")
 
 
+#: One line per load a server test ran: which test, requests, errors, time.
+LOAD_REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: t.Any) -> None:
+    """Print what the server tests sent and got, so every run reports it."""
+    if LOAD_REPORT:
+        terminalreporter.section("real servers under load")
+        for line in LOAD_REPORT:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def make_party() -> t.Iterator[t.Callable[..., WSGIParty]]:
     """Build parties with ``make_party(app, ...)``; all are closed afterwards."""

@@ -26,13 +26,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LOAD_REPORT
 from tests.servers import LoadResult, Reply, Server, load, request
 from tests.sites.party_site import ROUTES, expected_urls
 
 pytestmark = pytest.mark.server
 
-#: Client threads and requests per thread for the prefork load tests.
-THREADS, REQUESTS = 4, 150
+#: Client threads and requests per thread for the prefork load tests:
+#: 10,000 requests per server configuration.
+THREADS, REQUESTS = 4, 2500
 
 MEMBERS = sorted(ROUTES)
 BIN = Path(sys.executable).parent
@@ -148,7 +150,10 @@ def check_invite_paths_refused(server: Server) -> None:
 
 def run_load(server: Server, threads: int = THREADS, requests: int = REQUESTS) -> LoadResult:
     headers = host_for(server.port)
-    return load(server.port, page_path, threads=threads, requests=requests, headers_for=headers)
+    result = load(server.port, page_path, threads=threads, requests=requests, headers_for=headers)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0].split("::")[-1]
+    LOAD_REPORT.append(f"{test}: {threads} threads x {requests}: {result.summary()}")
+    return result
 
 
 # -- prefork ---------------------------------------------------------------------------
