@@ -161,3 +161,49 @@ def test_an_app_joins_by_connecting_through_the_invitation_operator() -> None:
         (member,) = party.members
         operator = member.operator
         assert operator.ask_around("ping", None) == [], "an app never answers itself"
+
+
+def test_a_0_1_style_flask_app_joins_and_answers_url_requests() -> None:
+    """The shape of the 0.1 Flask example: its own invite view and url handler."""
+    import flask
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.routing import BuildError
+    from werkzeug.test import Client
+
+    def make(name: str) -> flask.Flask:
+        app = flask.Flask(name)
+
+        @app.route("/")
+        def index() -> str:
+            return app.config["partyline"].ask_around("url", ("index", {}))[0]
+
+        @app.route(WSGIParty.invite_path)
+        def join() -> str:
+            operator = flask.request.environ.get(WSGIParty.partyline_key)
+            if operator is None or "partyline" in app.config:
+                flask.abort(404)
+
+            def handle_url(payload: t.Any) -> str:
+                endpoint, values = payload
+                with app.test_request_context():
+                    try:
+                        return flask.url_for(endpoint, **values)
+                    except BuildError:
+                        raise HighAndDry() from None
+
+            operator.connect("ping", lambda payload: "pong")
+            operator.connect("url", handle_url)
+            app.config["partyline"] = operator
+            return "ok"
+
+        return app
+
+    one, two = make("one"), make("two")
+    invites = ("/__invite__/", "/two/__invite__/")
+    with WSGIParty(DispatcherMiddleware(one, {"/two": two}), invites) as party:
+        assert [m.name for m in party.members] == ["root", "two"]
+        assert party.url_for("two:index") == "/"  # 0.1 handlers build from their own root
+        assert party.ask_around("ping", None) == ["pong", "pong"]
+        client = Client(party)
+        assert client.get("/two/__invite__/").status_code == 404, "never reachable over HTTP"
+        assert client.get("/").get_data(as_text=True) == "/", "the root asked two for its index"

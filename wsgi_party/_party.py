@@ -103,6 +103,9 @@ class WSGIParty:
     #: Key of the operator in the invitation's environ.
     partyline_key = "partyline"
 
+    #: Where apps serve their invite route (early 0.1 code reads it here).
+    invite_path = INVITE_PATH
+
     #: Class of the operator handed to each invited app.
     operator_class: type[PartylineOperator] = PartylineOperator
 

@@ -109,6 +109,15 @@ class UrlRequest:
         self.scheme = scheme
         self.host = host
 
+    def __iter__(self) -> t.Iterator[t.Any]:
+        """Unpack as ``endpoint, values``, like the 0.1 tuple payload.
+
+        So a ``url`` handler written for wsgi_party 0.1
+        (``endpoint, values = payload``) keeps working.
+        """
+        yield self.endpoint
+        yield self.values
+
     def _fields(self) -> tuple[t.Any, ...]:
         return tuple(getattr(self, name) for name in _URL_FIELDS)
 
