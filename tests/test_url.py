@@ -254,3 +254,24 @@ def test_urls_depending_on_more_than_their_values_are_built_every_time(
     party = make_party(DispatcherMiddleware(refusing_app, {"/blog": blog}))
     assert party.url_for("blog:post", id=1) == "/blog/0/post/1"
     assert party.url_for("blog:post", id=1) == "/blog/1/post/1"
+
+
+def test_remembered_urls_inside_a_request_follow_the_request(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party = party_site(make_party)
+    root = party.member("root").operator
+    for script_name in ("", "/site", "/other"):
+        environ = {"SCRIPT_NAME": script_name, "HTTP_HOST": "h.example", "wsgi.url_scheme": "http"}
+        with request_scope(root, environ):
+            for _ in range(2):  # built, then remembered
+                assert root.url_for("blog:post", id=1) == f"{script_name}/blog/post/1"
+                assert root.url_for("post", id=1, q="x") == f"{script_name}/blog/post/1?q=x"
+                assert root.url_for("blog:post", id=1, _external=True) == (
+                    f"http://h.example{script_name}/blog/post/1"
+                )
+    blog = party.member("blog").operator
+    (url,) = blog.services["url"]
+    blog.disconnect("url", url)
+    with request_scope(root, {"SCRIPT_NAME": ""}), pytest.raises(UrlBuildError):
+        root.url_for("blog:post", id=1)

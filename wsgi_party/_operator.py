@@ -24,7 +24,6 @@ import typing as t
 import weakref
 
 from ._exceptions import InvalidServiceName, InvitationError, PartyClosed
-from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
     from ._party import WSGIParty
@@ -173,8 +172,7 @@ class PartylineOperator:
         ``_external``, ``_anchor``, ``_method`` and ``_scheme`` work as in
         Flask's ``url_for``; ``"member:endpoint"`` targets one member.
         """
-        request = UrlRequest.from_url_for(endpoint, values)
-        return self.partyline._build_url(request, self)
+        return self.partyline._url_for(endpoint, values, self)
 
     # -- lifecycle ---------------------------------------------------------
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from werkzeug.test import create_environ, run_wsgi_app
 
+from ._context import _scope
 from ._exceptions import (
     HighAndDry,
     InvalidServiceName,
@@ -45,6 +46,7 @@ from ._exceptions import (
 )
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
 from ._operator import Handler, PartylineOperator
+from ._url import _OPTIONS as _URL_OPTIONS
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -540,7 +542,47 @@ class WSGIParty:
         ``_anchor`` and ``_method`` work as in Flask. Outside any request the
         URL is located with ``base_url``.
         """
-        return self._build_url(UrlRequest.from_url_for(endpoint, values), None)
+        return self._url_for(endpoint, values, None)
+
+    def _url_for(
+        self, endpoint: str, values: dict[str, t.Any], operator: PartylineOperator | None
+    ) -> str:
+        """``url_for`` for a party or an operator: a remembered URL, else a build.
+
+        The common case (inside a request, no ``_external``/``_anchor``/
+        ``_method``/``_scheme``) is looked up before any
+        :class:`~wsgi_party.UrlRequest` is made, under the same key
+        :meth:`_build_url` remembers it with.
+        """
+        if self._ready and not (values and not _URL_OPTIONS.isdisjoint(values)):
+            scope = _scope.get()
+            if scope is not None:
+                target = None
+                own = endpoint
+                if ":" in endpoint:
+                    name, _, rest = endpoint.partition(":")
+                    if name in self._by_name:
+                        target, own = name, rest
+                try:
+                    key = (
+                        target,
+                        own,
+                        None,
+                        None,
+                        False,
+                        scope.party_root,
+                        None,
+                        None,
+                        None if target is not None or operator is None else id(operator),
+                        *values.items(),
+                        *map(type, values.values()),
+                    )
+                    url = self._urls.get(key)
+                except TypeError:
+                    url = None
+                if url is not None:
+                    return url
+        return self._build_url(UrlRequest.from_url_for(endpoint, values), operator)
 
     def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
         """Answer a :class:`~wsgi_party.UrlRequest` through the ``url`` service.
@@ -572,6 +614,7 @@ class WSGIParty:
         values = request.values
         key: tuple[t.Any, ...] | None
         try:
+            # Keep in step with the key of _url_for's lookup.
             key = (
                 target,
                 request.endpoint,
