@@ -557,32 +557,24 @@ class WSGIParty:
         if self._ready and not (values and not _URL_OPTIONS.isdisjoint(values)):
             scope = _scope.get()
             if scope is not None:
-                target = None
-                own = endpoint
-                if ":" in endpoint:
-                    name, _, rest = endpoint.partition(":")
-                    if name in self._by_name:
-                        target, own = name, rest
+                target, own = self._split_target(endpoint)
+                location = (None, None, False, scope.party_root, None, None)
                 try:
-                    key = (
-                        target,
-                        own,
-                        None,
-                        None,
-                        False,
-                        scope.party_root,
-                        None,
-                        None,
-                        None if target is not None or operator is None else id(operator),
-                        *values.items(),
-                        *map(type, values.values()),
-                    )
-                    url = self._urls.get(key)
-                except TypeError:
+                    url = self._urls.get(_url_key(target, own, location, operator, values))
+                except TypeError:  # an unhashable value (a list)
                     url = None
                 if url is not None:
                     return url
         return self._build_url(UrlRequest.from_url_for(endpoint, values), operator)
+
+    def _split_target(self, endpoint: str) -> tuple[str | None, str]:
+        """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
+        else ``(None, endpoint)``: the member is asked for its own endpoint name."""
+        if ":" in endpoint:
+            name, _, rest = endpoint.partition(":")
+            if name in self._by_name:
+                return name, rest
+        return None, endpoint
 
     def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
         """Answer a :class:`~wsgi_party.UrlRequest` through the ``url`` service.
@@ -604,30 +596,18 @@ class WSGIParty:
             self._not_ready()
         request._locate(self.base_url)
         endpoint = request.endpoint
-        target = None
-        if ":" in endpoint:
-            name, _, rest = endpoint.partition(":")
-            if name in self._by_name:
-                # The member is asked for its own endpoint name.
-                target = name
-                request.endpoint = rest
-        values = request.values
+        target, request.endpoint = self._split_target(endpoint)
+        location = (
+            request.method,
+            request.anchor,
+            request.external,
+            request.script_root,
+            request.scheme,
+            request.host,
+        )
         key: tuple[t.Any, ...] | None
         try:
-            # Keep in step with the key of _url_for's lookup.
-            key = (
-                target,
-                request.endpoint,
-                request.method,
-                request.anchor,
-                request.external,
-                request.script_root,
-                request.scheme,
-                request.host,
-                None if target is not None or operator is None else id(operator),
-                *values.items(),
-                *map(type, values.values()),
-            )
+            key = _url_key(target, request.endpoint, location, operator, request.values)
             url: str | None = self._urls.get(key)
         except TypeError:  # an unhashable value (a list): build it afresh
             key = None
@@ -757,6 +737,29 @@ def _reinit_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
+
+
+def _url_key(
+    target: str | None,
+    endpoint: str,
+    location: tuple[t.Any, ...],
+    asker: PartylineOperator | None,
+    values: t.Mapping[str, t.Any],
+) -> tuple[t.Any, ...]:
+    """What a finished URL depends on: who is asked, for what, from where.
+
+    The asker counts only for asks around (it never answers itself); value
+    types count because ``1`` and ``True`` build different paths. Raises
+    ``TypeError`` for unhashable values.
+    """
+    return (
+        target,
+        endpoint,
+        location,
+        None if target is not None or asker is None else id(asker),
+        *values.items(),
+        *map(type, values.values()),
+    )
 
 
 def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:

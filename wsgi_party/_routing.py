@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing as t
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect
+from werkzeug.routing import BuildError, Map, RequestRedirect
 from werkzeug.routing.exceptions import NoMatch, RequestAliasRedirect, RequestPath
 
 from ._services import Matcher, standard_handlers
@@ -27,18 +27,13 @@ __all__ = ["connect_map_services", "map_matcher"]
 
 def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
     """Connect ``url``, ``ping``, ``routes`` and ``match`` answered from ``url_map``."""
-    adapter: list[MapAdapter] = []
-
-    def bound() -> MapAdapter:
-        # Bound once, lazily; the adapter re-reads the map when rules are
-        # added later, so routes added after the invitation still count.
-        if not adapter:
-            adapter[:] = [url_map.bind("localhost", script_name="/")]
-        return adapter[0]
+    # Bound once; the adapter re-reads the map when rules are added later,
+    # so routes added after the invitation still count.
+    adapter = url_map.bind("localhost", script_name="/")
 
     def build_path(endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         try:
-            path = bound().build(endpoint, values, method=method, append_unknown=True)
+            path = adapter.build(endpoint, values, method=method, append_unknown=True)
         except BuildError:
             raise no_such_endpoint(operator.name, endpoint) from None
         values.clear()

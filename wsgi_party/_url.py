@@ -336,7 +336,7 @@ def url_handler(
                 key = None
             else:
                 if path is not None:
-                    return finish_url(request, operator.script_name, path, None, base_url())
+                    return finish_url(request, operator.script_name, path, base_url())
         values = dict(given)
         try:
             path = build_path(endpoint, values, request.method)
@@ -363,7 +363,7 @@ def url_handler(
             if len(cache) >= cache_size:
                 cache.clear()
             cache[key] = path
-        return finish_url(request, operator.script_name, path, None, base_url())
+        return finish_url(request, operator.script_name, path, base_url())
 
     handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
     # Lets the party remember finished URLs of pure builds too.
@@ -397,24 +397,11 @@ def _bad_value(values: t.Mapping[t.Any, t.Any]) -> str | None:
     return None
 
 
-def finish_url(
-    request: UrlRequest,
-    mount: str,
-    path: str,
-    extra: t.Mapping[str, t.Any] | None = None,
-    base_url: str | None = None,
-) -> str:
-    """Compose the final URL for ``path`` built by the member mounted at ``mount``.
-
-    ``extra`` values are appended as the query string.
-    """
+def finish_url(request: UrlRequest, mount: str, path: str, base_url: str | None = None) -> str:
+    """Compose the final URL for ``path`` (with its query) built by the member at ``mount``."""
     if request.script_root is None or (request.external and not request.host):
         request = request.located(base_url)
     url = f"{request.script_root}{mount}{path}" or "/"
-    if extra:
-        query = encode_query(extra)
-        if query:
-            url = f"{url}{'&' if '?' in url else '?'}{query}"
     if request.anchor is not None:
         url = f"{url}#{quote(request.anchor, safe=_FRAGMENT_SAFE)}"
     if request.external:

@@ -139,8 +139,6 @@ _SYSTEM_PRINCIPALS = frozenset({Everyone, Authenticated})
 _FRAGMENT_CACHE = "_wsgi_party_fragments"
 #: Environ key of the requests members made for an asking request.
 _REQUESTS_KEY = "wsgi_party.pyramid.requests"
-#: Most paths kept per route; the cache starts over when full.
-_PATH_CACHE_SIZE = 1024
 
 
 class IPartyMember(Interface):  # type: ignore[misc]
@@ -165,7 +163,6 @@ class _RouteInfo:
     __slots__ = (
         "methods",
         "names",
-        "paths",
         "predicates",
         "route",
         "route_methods",
@@ -191,8 +188,6 @@ class _RouteInfo:
         self.view_methods = view_methods
         #: Methods the route serves at all (None: any).
         self.methods = _intersect(route_methods, view_methods)
-        #: Paths built so far, by the values used and their types.
-        self.paths: dict[tuple[t.Any, ...], str] = {}
 
 
 class PyramidMember:
@@ -313,35 +308,15 @@ class PyramidMember:
             )
         if route.pregenerator is not None:
             return self._pregenerated(info, values)
-        # Built paths are cached per route: a path depends only on the values
-        # the pattern uses (and their types: 1 and True build different paths).
+        # Whole URLs of such routes are cached by the url handler (see
+        # builds_purely), so each set of values is generated here once.
         names = info.names
-        given: tuple[t.Any, ...]
-        key: tuple[t.Any, ...]
-        if len(names) == 1:  # the most common shape, kept cheapest
-            try:
-                value = values.pop(names[0])
-            except KeyError:
-                raise self._missing(info, names[0]) from None
-            given, key = (value,), (value, type(value))
-        else:
-            try:
-                given = tuple(map(values.pop, names))
-            except KeyError as exc:
-                raise self._missing(info, exc.args[0]) from None
-            key = (given, tuple(map(type, given)))
-        paths = info.paths
         try:
-            path: str | None = paths.get(key)
-        except TypeError:  # an unhashable value, such as a list for *subpath
-            built: str = route.generate(dict(zip(names, given, strict=True)))
-            return built
-        if path is None:
-            path = route.generate(dict(zip(names, given, strict=True)))
-            if len(paths) >= _PATH_CACHE_SIZE:
-                paths.clear()
-            paths[key] = path
-        return path
+            given = tuple(map(values.pop, names))
+        except KeyError as exc:
+            raise self._missing(info, exc.args[0]) from None
+        built: str = route.generate(dict(zip(names, given, strict=True)))
+        return built
 
     def _pregenerated(self, info: _RouteInfo, values: dict[str, t.Any]) -> str:
         route = info.route
