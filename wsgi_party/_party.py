@@ -30,6 +30,7 @@ import typing as t
 import weakref
 from dataclasses import dataclass
 
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import create_environ, run_wsgi_app
 
 from ._context import _scope
@@ -46,7 +47,6 @@ from ._exceptions import (
 )
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
 from ._operator import Handler, PartylineOperator
-from ._url import _OPTIONS as _URL_OPTIONS
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -120,7 +120,7 @@ class WSGIParty:
         lazy: bool = False,
         base_url: str | None = None,
     ) -> None:
-        self.application = application
+        self.application = application  # see the property: it also sets _dispatcher
         self.ignore_missing_services = ignore_missing_services
         self.base_url = base_url
         #: Handlers by service name, in join order (0.1 API).
@@ -152,6 +152,19 @@ class WSGIParty:
 
     # -- WSGI ----------------------------------------------------------------
 
+    @property
+    def application(self) -> WSGIApplication:
+        """The wrapped application (the dispatcher that mounts the apps)."""
+        return self._application
+
+    @application.setter
+    def application(self, application: WSGIApplication) -> None:
+        self._application = application
+        # A plain werkzeug DispatcherMiddleware is dispatched in __call__'s own
+        # frame, saving a Python call on every request. Anything else
+        # (subclasses included) is called as it is.
+        self._dispatcher = application if type(application) is DispatcherMiddleware else None
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Pass the request to the application; 404 for invite paths."""
         try:
@@ -163,7 +176,28 @@ class WSGIParty:
             return _not_found(environ, start_response)
         if not self._ready and self._state != _CLOSED:
             self._bootstrap()
-        return self.application(environ, start_response)
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            return self._application(environ, start_response)
+        # What DispatcherMiddleware.__call__ does, step for step (werkzeug
+        # 2.x-3.x; tests/test_dispatch_inline.py holds the two to the same
+        # results): the longest mounted prefix of the path wins, else the
+        # root app. Its attributes are read on every request, so changes to
+        # its mounts or root app take effect as they would unwrapped.
+        mounts = dispatcher.mounts
+        script = path
+        path_info = ""
+        while "/" in script:
+            if script in mounts:
+                app = mounts[script]
+                break
+            script, last_item = script.rsplit("/", 1)
+            path_info = f"/{last_item}{path_info}"
+        else:
+            app = mounts.get(script, dispatcher.app)
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + script
+        environ["PATH_INFO"] = path_info
+        return app(environ, start_response)
 
     # -- bootstrap -------------------------------------------------------------
 
@@ -236,7 +270,7 @@ class WSGIParty:
             target = invitation.app
         else:
             environ = create_environ(path=invitation.path)
-            target = self.application
+            target = self._application
         environ[self.partyline_key] = operator
         environ["wsgi_party.invitation"] = invitation
         try:
@@ -549,23 +583,33 @@ class WSGIParty:
     ) -> str:
         """``url_for`` for a party or an operator: a remembered URL, else a build.
 
-        The common case (inside a request, no ``_external``/``_anchor``/
-        ``_method``/``_scheme``) is looked up before any
-        :class:`~wsgi_party.UrlRequest` is made, under the same key
-        :meth:`_build_url` remembers it with.
+        Inside a request the finished URL is looked up first, in one dict
+        lookup keyed by the arguments as given and the request's place (its
+        member and ``SCRIPT_NAME``), before any
+        :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
         """
-        if self._ready and not (values and not _URL_OPTIONS.isdisjoint(values)):
-            scope = _scope.get()
-            if scope is not None:
-                target, own = self._split_target(endpoint)
-                location = (None, None, False, scope.party_root, None, None)
-                try:
-                    url = self._urls.get(_url_key(target, own, location, operator, values))
-                except TypeError:  # an unhashable value (a list)
-                    url = None
+        scope = _scope.get()
+        if scope is not None:
+            try:
+                key: tuple[t.Any, ...] | None = (
+                    endpoint,
+                    operator,
+                    scope.operator,
+                    scope.environ.get("SCRIPT_NAME"),
+                    *values.items(),
+                    *map(type, values.values()),
+                )
+                url = self._urls.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable value (a list)
+                key = None
+            else:
                 if url is not None:
                     return url
-        return self._build_url(UrlRequest.from_url_for(endpoint, values), operator)
+                if not _LOCATING.isdisjoint(values):
+                    key = None  # an external URL depends on the host too
+        else:
+            key = None
+        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, key)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
         """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
@@ -584,13 +628,19 @@ class WSGIParty:
         """
         return self._build_url(request.located(self.base_url), operator)
 
-    def _build_url(self, request: UrlRequest, operator: PartylineOperator | None) -> str:
+    def _build_url(
+        self,
+        request: UrlRequest,
+        operator: PartylineOperator | None,
+        also: tuple[t.Any, ...] | None = None,
+    ) -> str:
         """:meth:`build_url` for a request made just now, located in place.
 
         Finished URLs are remembered when every handler that could answer
         builds the endpoint from its values alone (their ``pure`` says so;
         see :func:`~wsgi_party.url_handler`), keyed by everything the URL
-        depends on; any connect, disconnect or close forgets them all.
+        depends on, and under :meth:`_url_for`'s key ``also`` when given;
+        any connect, disconnect or close forgets them all.
         """
         if not self._ready:
             self._not_ready()
@@ -613,6 +663,8 @@ class WSGIParty:
             key = None
         else:
             if url is not None:
+                if also is not None:
+                    self._remember(also, url)
                 return url
         if target is not None:
             try:
@@ -642,10 +694,16 @@ class WSGIParty:
             skip = operator.handlers if operator is not None else ()
             handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
         if key is not None and _all_pure(handlers, request.endpoint):
-            if len(self._urls) >= 4096:
-                self._urls.clear()
-            self._urls[key] = url
+            self._remember(key, url)
+            if also is not None:
+                self._remember(also, url)
         return url
+
+    def _remember(self, key: tuple[t.Any, ...], url: str) -> None:
+        """Keep ``url`` under ``key``; the memory is bounded by starting over."""
+        if len(self._urls) >= 4096:
+            self._urls.clear()
+        self._urls[key] = url
 
     def clear_url_cache(self) -> None:
         """Forget every remembered URL, here and in each member's ``url`` handler.
@@ -726,6 +784,9 @@ def _not_found(environ: WSGIEnvironment, start_response: StartResponse) -> list[
     )
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
+
+#: The url_for options that make a URL external, so that it depends on the host.
+_LOCATING = frozenset(("_external", "_scheme"))
 
 _live_parties: weakref.WeakSet[WSGIParty] = weakref.WeakSet()
 

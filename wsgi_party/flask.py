@@ -51,6 +51,7 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
+from wsgi_party._context import _scope
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -420,12 +421,13 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     if not in_request:
         # As Flask's url_for outside a request: external unless told otherwise.
         values.setdefault("_external", True)
-    elif current_scope() is None:
+    elif _scope.get() is None:
         # A request the app's WSGI wrapper did not see (test_request_context).
         token = bind_request(operator, flask.request.environ)
     try:
-        # operator.url_for takes its own copy of values: they stay intact here.
-        return operator.url_for(endpoint, **values)
+        # What operator.url_for(endpoint, **values) does, without packing the
+        # values again; values stay intact here.
+        return operator.partyline._url_for(endpoint, values, operator)
     except UrlBuildError as exc:
         options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:
