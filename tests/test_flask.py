@@ -239,6 +239,46 @@ def test_party_url_prefers_the_apps_own_endpoint(make_party: MakeParty) -> None:
     assert get(site, "/blog/party" + case_query("wz:index", {})) == "/wz/"
 
 
+def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakeParty) -> None:
+    # Links are remembered between requests; each is asked for twice per
+    # request and in several requests, so that later answers come from memory.
+    shop, blog = Flask("shop"), Flask("blog")
+    blog.add_url_rule("/", "index", lambda: "blog")
+    blog.add_url_rule("/post/<int:id>", "post", show_number)
+    shop.add_url_rule("/", "index", lambda: "shop")
+
+    @shop.route("/links")
+    def links() -> str:
+        built = []
+        for _ in range(2):
+            built += [
+                partyline.url_for("index"),  # asks the others: the blog's index
+                party_url("index"),  # the shop's own, though asked for above
+                party_url("post", id=1, q=1),
+                party_url("post", id=1, q=True),
+                party_url("post", id=1, q=1.0),
+                party_url("blog:post", id=1, _external=True),
+            ]
+        return "|".join(built)
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    client = Client(make_party(DispatcherMiddleware(shop, {"/blog": blog})))
+    for host, root in [("a.example", ""), ("b.example", ""), ("a.example", "/site")]:
+        response = client.get(
+            "/links", headers={"Host": host}, environ_overrides={"SCRIPT_NAME": root}
+        )
+        expected = [
+            f"{root}/blog/",
+            f"{root}/",
+            f"{root}/blog/post/1?q=1",
+            f"{root}/blog/post/1?q=True",
+            f"{root}/blog/post/1?q=1.0",
+            f"http://{host}{root}/blog/post/1",
+        ]
+        assert response.text.split("|") == expected * 2
+
+
 def test_urls_outside_a_request_use_base_url(make_party: MakeParty) -> None:
     site = build_site(make_party, base_url="https://example.com/app")
     blog_adapter = site.blog.url_map.bind("example.com", "/app/blog", url_scheme="https")

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import create_environ, run_wsgi_app
 
-from ._context import _scope
+from ._context import RequestScope, _scope
 from ._exceptions import (
     HighAndDry,
     InvalidServiceName,
@@ -589,17 +589,11 @@ class WSGIParty:
         :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
         """
         scope = _scope.get()
+        key: tuple[t.Any, ...] | None = None
         if scope is not None:
             try:
-                key: tuple[t.Any, ...] | None = (
-                    endpoint,
-                    operator,
-                    scope.operator,
-                    scope.environ.get("SCRIPT_NAME"),
-                    *values.items(),
-                    *map(type, values.values()),
-                )
-                url = self._urls.get(key)  # type: ignore[arg-type]
+                key = link_key(endpoint, operator, scope, values)
+                url = self._urls.get(key)
             except TypeError:  # an unhashable value (a list)
                 key = None
             else:
@@ -607,8 +601,6 @@ class WSGIParty:
                     return url
                 if not _LOCATING.isdisjoint(values):
                     key = None  # an external URL depends on the host too
-        else:
-            key = None
         return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, key)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
@@ -798,6 +790,30 @@ def _reinit_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
+
+
+def link_key(
+    endpoint: str,
+    asker: PartylineOperator | None,
+    scope: RequestScope,
+    values: t.Mapping[str, t.Any],
+) -> tuple[t.Any, ...]:
+    """The key :meth:`WSGIParty._url_for` remembers a URL under, in a request.
+
+    The arguments as given, who asks, and the request's place (its member
+    and ``SCRIPT_NAME``, which give the party's root); value types count
+    because ``1`` and ``True`` build different URLs. Integrations look
+    remembered URLs up with it before doing anything else. Raises
+    ``TypeError`` for unhashable values.
+    """
+    return (
+        endpoint,
+        asker,
+        scope.operator,
+        scope.environ.get("SCRIPT_NAME"),
+        *values.items(),
+        *map(type, values.values()),
+    )
 
 
 def _url_key(

@@ -52,6 +52,7 @@ from wsgi_party import (
     url_handler,
 )
 from wsgi_party._context import _scope
+from wsgi_party._party import link_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -408,15 +409,25 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     app = app_context.app
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
     operator = state.operator if state is not None else None
-    in_request = _cv_request.get(None) is not None
     if operator is None:
         return app.url_for(endpoint, **values)
+    in_request = _cv_request.get(None) is not None
     # Werkzeug's own index of the map's rules: a dict lookup, where the public
     # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
     if endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == ".":
         if in_request:
             return app.url_for(endpoint, **values)
         endpoint = f"{operator.name}:{endpoint}"
+    elif in_request:
+        scope = _scope.get()
+        if scope is not None and scope.operator is operator:
+            # The common case: a link this member has built here before.
+            try:
+                url = operator.partyline._urls.get(link_key(endpoint, operator, scope, values))
+            except TypeError:  # an unhashable value: the party builds it
+                url = None
+            if url is not None:
+                return url
     token = None
     if not in_request:
         # As Flask's url_for outside a request: external unless told otherwise.
