@@ -65,7 +65,8 @@ def test_same_app_script_name_and_path_info_as_werkzeug(
 
 def test_missing_path_info_goes_to_the_root_app() -> None:
     bare = DispatcherMiddleware(_recorder("root"), {"/blog": _recorder("blog")})
-    with WSGIParty(DispatcherMiddleware(_recorder("root"), {"/blog": _recorder("blog")}), ()) as party:
+    wrapped = DispatcherMiddleware(_recorder("root"), {"/blog": _recorder("blog")})
+    with WSGIParty(wrapped, ()) as party:
         assert _seen(party, None) == _seen(bare, None) == "root||"
 
 
@@ -80,16 +81,16 @@ def test_changes_to_the_dispatcher_after_wrapping_take_effect() -> None:
 
 
 def test_a_dispatcher_subclass_is_called_as_it_is() -> None:
-    class Logged(DispatcherMiddleware):
-        calls: list[str] = []
+    calls: list[str] = []
 
+    class Logged(DispatcherMiddleware):
         def __call__(self, environ: t.Any, start_response: t.Any) -> t.Any:
-            self.calls.append(environ["PATH_INFO"])
+            calls.append(environ["PATH_INFO"])
             return super().__call__(environ, start_response)
 
     with WSGIParty(Logged(_recorder("root"), {"/blog": _recorder("blog")}), ()) as party:
         assert _seen(party, "/blog/x") == "blog|/blog|/x"
-    assert Logged.calls == ["/blog/x"]
+    assert calls == ["/blog/x"]
 
 
 def test_replacing_the_application_replaces_the_dispatch() -> None:

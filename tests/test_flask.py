@@ -279,6 +279,23 @@ def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakePart
         assert response.text.split("|") == expected * 2
 
 
+def test_remembered_links_belong_to_the_app_that_built_them(make_party: MakeParty) -> None:
+    # Two apps share the root (route-level dispatch), so only the app tells
+    # their links apart: "blog:about" is the blog's for one, its own for the other.
+    new, legacy, blog = Flask("new"), Flask("legacy"), Flask("blog")
+    blog.add_url_rule("/about", "about", lambda: "blog")
+    legacy.add_url_rule("/legacy-about", "blog:about", lambda: "legacy")
+    new.add_url_rule("/new-links", "links", lambda: party_url("blog:about"))
+    legacy.add_url_rule("/legacy-links", "links", lambda: party_url("blog:about"))
+    for app in (new, legacy, blog):
+        FlaskParty(app, name=app.name)
+    root = RouteDispatcher({"new": new, "legacy": legacy}, default="legacy")
+    client = Client(make_party(DispatcherMiddleware(root, {"/blog": blog})))
+    for _ in range(2):
+        assert client.get("/new-links").text == "/blog/about"
+        assert client.get("/legacy-links").text == "/legacy-about"
+
+
 def test_urls_outside_a_request_use_base_url(make_party: MakeParty) -> None:
     site = build_site(make_party, base_url="https://example.com/app")
     blog_adapter = site.blog.url_map.bind("example.com", "/app/blog", url_scheme="https")

@@ -579,29 +579,39 @@ class WSGIParty:
         return self._url_for(endpoint, values, None)
 
     def _url_for(
-        self, endpoint: str, values: dict[str, t.Any], operator: PartylineOperator | None
+        self,
+        endpoint: str,
+        values: dict[str, t.Any],
+        operator: PartylineOperator | None,
+        also: tuple[t.Any, ...] | None = None,
     ) -> str:
         """``url_for`` for a party or an operator: a remembered URL, else a build.
 
         Inside a request the finished URL is looked up first, in one dict
-        lookup keyed by the arguments as given and the request's place (its
-        member and ``SCRIPT_NAME``), before any
+        lookup keyed by ``_link_key``, before any
         :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
+        An integration may pass a key of its own as ``also`` (one whose
+        second item is not an operator) to have the URL remembered under it
+        as well, and look it up before calling.
         """
         scope = _scope.get()
         key: tuple[t.Any, ...] | None = None
         if scope is not None:
             try:
-                key = link_key(endpoint, operator, scope, values)
+                key = _link_key(endpoint, operator, scope, values)
                 url = self._urls.get(key)
             except TypeError:  # an unhashable value (a list)
                 key = None
             else:
                 if url is not None:
+                    if also is not None:
+                        self._remember(also, url)
                     return url
                 if not _LOCATING.isdisjoint(values):
                     key = None  # an external URL depends on the host too
-        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, key)
+        if key is None:
+            also = None
+        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, key, also)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
         """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
@@ -624,14 +634,14 @@ class WSGIParty:
         self,
         request: UrlRequest,
         operator: PartylineOperator | None,
-        also: tuple[t.Any, ...] | None = None,
+        *also: tuple[t.Any, ...] | None,
     ) -> str:
         """:meth:`build_url` for a request made just now, located in place.
 
         Finished URLs are remembered when every handler that could answer
         builds the endpoint from its values alone (their ``pure`` says so;
         see :func:`~wsgi_party.url_handler`), keyed by everything the URL
-        depends on, and under :meth:`_url_for`'s key ``also`` when given;
+        depends on, and under each key of ``also`` that is not ``None``;
         any connect, disconnect or close forgets them all.
         """
         if not self._ready:
@@ -655,8 +665,9 @@ class WSGIParty:
             key = None
         else:
             if url is not None:
-                if also is not None:
-                    self._remember(also, url)
+                for other in also:
+                    if other is not None:
+                        self._remember(other, url)
                 return url
         if target is not None:
             try:
@@ -687,8 +698,9 @@ class WSGIParty:
             handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
         if key is not None and _all_pure(handlers, request.endpoint):
             self._remember(key, url)
-            if also is not None:
-                self._remember(also, url)
+            for other in also:
+                if other is not None:
+                    self._remember(other, url)
         return url
 
     def _remember(self, key: tuple[t.Any, ...], url: str) -> None:
@@ -792,7 +804,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
 
 
-def link_key(
+def _link_key(
     endpoint: str,
     asker: PartylineOperator | None,
     scope: RequestScope,
@@ -802,9 +814,8 @@ def link_key(
 
     The arguments as given, who asks, and the request's place (its member
     and ``SCRIPT_NAME``, which give the party's root); value types count
-    because ``1`` and ``True`` build different URLs. Integrations look
-    remembered URLs up with it before doing anything else. Raises
-    ``TypeError`` for unhashable values.
+    because ``1`` and ``True`` build different URLs. Raises ``TypeError``
+    for unhashable values.
     """
     return (
         endpoint,

@@ -51,8 +51,7 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
-from wsgi_party._context import _scope
-from wsgi_party._party import link_key
+from wsgi_party._context import RequestScope, _scope
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -367,11 +366,12 @@ class _ScopedWSGI:
         member = self.state.operator
         if member is None:
             return self.wsgi_app(environ, start_response)
-        token = bind_request(member, environ)
+        # bind_request and unbind_request, inlined: this runs for every request.
+        token = _scope.set(RequestScope(member, environ))
         try:
             return self.wsgi_app(environ, start_response)
         finally:
-            unbind_request(token)
+            _scope.reset(token)
 
 
 def _invite_view() -> flask.Response:
@@ -401,9 +401,29 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     ``base_url``. An endpoint nobody can build raises
     :class:`PartyBuildError`, a :class:`werkzeug.routing.BuildError`.
     """
-    # The context variables behind flask.current_app and flask.request, read
-    # directly: this runs for every link on every page.
+    # The context variables behind flask.current_app and flask.request are
+    # read directly: this runs for every link on every page.
+    scope = _scope.get()
     app_context = _cv_app.get(None)
+    key: tuple[t.Any, ...] | None = None
+    if scope is not None and app_context is not None and _cv_request.get(None) is not None:
+        # The common case: a link this app has built in this place before.
+        # The key holds the app itself, and is only remembered below, after
+        # the endpoint was found to be none of the app's own.
+        try:
+            key = (
+                endpoint,
+                app_context.app,
+                scope.environ.get("SCRIPT_NAME"),
+                *values.items(),
+                *map(type, values.values()),
+            )
+            url = scope.operator.partyline._urls.get(key)
+        except TypeError:  # an unhashable value: the party builds it
+            key = None
+        else:
+            if url is not None:
+                return url
     if app_context is None:
         return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
     app = app_context.app
@@ -418,27 +438,20 @@ def party_url(endpoint: str, **values: t.Any) -> str:
         if in_request:
             return app.url_for(endpoint, **values)
         endpoint = f"{operator.name}:{endpoint}"
-    elif in_request:
-        scope = _scope.get()
-        if scope is not None and scope.operator is operator:
-            # The common case: a link this member has built here before.
-            try:
-                url = operator.partyline._urls.get(link_key(endpoint, operator, scope, values))
-            except TypeError:  # an unhashable value: the party builds it
-                url = None
-            if url is not None:
-                return url
     token = None
     if not in_request:
         # As Flask's url_for outside a request: external unless told otherwise.
         values.setdefault("_external", True)
-    elif _scope.get() is None:
+    elif scope is None:
         # A request the app's WSGI wrapper did not see (test_request_context).
         token = bind_request(operator, flask.request.environ)
+    elif scope.operator is not operator:
+        key = None  # another member's request (a nested call): not remembered
     try:
         # What operator.url_for(endpoint, **values) does, without packing the
-        # values again; values stay intact here.
-        return operator.partyline._url_for(endpoint, values, operator)
+        # values again (they stay intact here), remembering the URL under key
+        # too when the party remembers it.
+        return operator.partyline._url_for(endpoint, values, operator, key)
     except UrlBuildError as exc:
         options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:
