@@ -1,7 +1,10 @@
 """The site of the end-to-end benchmark: the same pages with and without the party.
 
 ``/about`` is identical in both sites (it builds no link); ``/`` and
-``/blog/post/<id>`` build cross-app links (five and one).
+``/blog/post/<id>`` build cross-app links (five and one) and nothing else, the
+worst case for the party; ``/catalog`` is a page as sites serve them: a Jinja
+template extending a layout, a table of twenty products, and ten cross-app
+links among its own.
 
 ``party_app``: a Flask shop at ``/`` and a Flask blog at ``/blog``, members of
 a :class:`~wsgi_party.WSGIParty`; each page builds links to the other app
@@ -13,12 +16,36 @@ without the party does.
 from __future__ import annotations
 
 import flask
+import jinja2
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from wsgi_party import WSGIParty
 from wsgi_party.flask import FlaskParty, party_url
 
 POSTS = range(1, 6)
+PRODUCTS = [
+    {"id": n, "name": f"Product {n}", "price": f"{n * 3}.50", "post": n % 10 + 1}
+    for n in range(1, 21)
+]
+
+LAYOUT = """<!doctype html>
+<html><head><title>{% block title %}{% endblock %} - shop</title></head>
+<body><nav><a href="{{ url_for('shop_index') }}">home</a> {% block nav %}{% endblock %}</nav>
+<main>{% block main %}{% endblock %}</main><footer>{{ year }}</footer></body></html>"""
+
+# The same catalog twice: cross-app links through the party, or written out.
+CATALOG = """{% extends "layout.html" %}
+{% block title %}Catalog{% endblock %}
+{% block nav %}<a href="LINK_BLOG">blog</a>{% endblock %}
+{% block main %}<table>{% for p in products %}
+<tr><td><a href="{{ url_for('about') }}#p{{ p.id }}">{{ p.name }}</a></td><td>{{ p.price }}</td>
+<td>{% if loop.index is odd %}<a href="LINK_POST">review</a>{% endif %}</td></tr>
+{% endfor %}</table>{% endblock %}"""
+PARTY_LINKS = {
+    "LINK_BLOG": "{{ party_url('blog:index') }}",
+    "LINK_POST": "{{ party_url('blog:post', id=p.post, ref='catalog') }}",
+}
+BARE_LINKS = {"LINK_BLOG": "/blog/", "LINK_POST": "/blog/post/{{ p.post }}?ref=catalog"}
 
 
 def _page(title: str, links: list[str]) -> str:
@@ -26,9 +53,22 @@ def _page(title: str, links: list[str]) -> str:
     return f"<!doctype html><title>{title}</title><h1>{title}</h1><ul>{items}</ul>"
 
 
+def _catalog(links: dict[str, str]) -> str:
+    text = CATALOG
+    for placeholder, link in links.items():
+        text = text.replace(placeholder, link)
+    return text
+
+
 def make_apps(with_party: bool) -> tuple[flask.Flask, flask.Flask]:
     shop = flask.Flask("shop")
     blog = flask.Flask("blog")
+    shop.jinja_loader = jinja2.DictLoader(  # type: ignore[assignment]
+        {
+            "layout.html": LAYOUT,
+            "catalog.html": _catalog(PARTY_LINKS if with_party else BARE_LINKS),
+        }
+    )
 
     @shop.route("/")
     def shop_index() -> str:
@@ -43,6 +83,14 @@ def make_apps(with_party: bool) -> tuple[flask.Flask, flask.Flask]:
         # The same page in both sites: no cross-app link, so the difference is
         # what the party costs every request (the middleware, the scope).
         return _page("about", [])
+
+    @shop.route("/catalog")
+    def catalog() -> str:
+        return flask.render_template("catalog.html", products=PRODUCTS, year=2026)
+
+    @blog.route("/")
+    def index() -> str:
+        return _page("blog", [])
 
     @blog.route("/post/<int:id>")
     def post(id: int) -> str:

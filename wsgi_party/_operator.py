@@ -156,11 +156,11 @@ class PartylineOperator:
 
     def ask_around(self, service_name: str, payload: t.Any) -> list[t.Any]:
         """Ask every other member's handlers; return their answers in join order."""
-        return self.partyline.ask_around(service_name, payload, operator=self)
+        return self.partyline.ask_around(service_name, payload, self)
 
     def ask_first(self, service_name: str, payload: t.Any) -> t.Any:
         """Ask the other members in join order; return the first answer."""
-        return self.partyline.ask_first(service_name, payload, operator=self)
+        return self.partyline.ask_first(service_name, payload, self)
 
     def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
         """Ask the one member named ``member`` (see :meth:`WSGIParty.ask`)."""

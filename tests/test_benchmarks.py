@@ -1,0 +1,37 @@
+"""The benchmarks compare like with like: checked here, without timing anything."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.test import Client
+
+from benchmarks import bench_e2e
+from benchmarks.e2e_site import bare_app, party_app
+from benchmarks.harness import compare
+
+
+@pytest.mark.parametrize("path", bench_e2e.LINKING + bench_e2e.PLAIN)
+def test_the_party_and_the_bare_site_serve_the_same_page(path: str) -> None:
+    party_page = Client(party_app).get(path)
+    bare_page = Client(bare_app).get(path)
+    assert party_page.status_code == bare_page.status_code == 200
+    assert party_page.headers == bare_page.headers
+    assert party_page.get_data() == bare_page.get_data()
+    if path in bench_e2e.LINKING:
+        assert b"/blog/post/" in party_page.get_data() or b'href="/"' in party_page.get_data()
+
+
+def test_compare_reports_both_sides_and_their_ratio() -> None:
+    calls = {"subject": 0, "baseline": 0}
+
+    def subject() -> None:
+        calls["subject"] += 1
+
+    def baseline() -> None:
+        calls["baseline"] += 1
+
+    result = compare("counting", subject, baseline, rounds=3, quiet=True)
+    assert calls["subject"] > 3 and calls["baseline"] > 3
+    assert result.ratio_min <= result.ratio <= result.ratio_max
+    assert result.subject_ns > 0 and result.baseline_ns > 0
+    assert "counting" in result.line()
