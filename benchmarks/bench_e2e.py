@@ -191,13 +191,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=10, help="bursts per server")
     args = parser.parse_args(argv)
     servers = [
-        _start("benchmarks.e2e_site:party_app"),
         _start("benchmarks.e2e_site:bare_app"),
+        _start("benchmarks.e2e_site:party_app"),
         # The control: the bare site again, so that the spread of the same
         # site measured against itself shows how far this machine can tell.
         _start("benchmarks.e2e_site:bare_app"),
     ]
-    party_port, bare_port, control_port = (port for _, port in servers)
+    bare_port, party_port, control_port = (port for _, port in servers)
     try:
         for _, port in servers:  # warm up every worker
             _burst(port, 100, LINKING + PLAIN)
