@@ -7,7 +7,7 @@ import threading
 import typing as t
 
 import pytest
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 from markupsafe import Markup
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import BuildError
@@ -280,20 +280,39 @@ def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakePart
 
 
 def test_remembered_links_belong_to_the_app_that_built_them(make_party: MakeParty) -> None:
-    # Two apps share the root (route-level dispatch), so only the app tells
-    # their links apart: "blog:about" is the blog's for one, its own for the other.
-    new, legacy, blog = Flask("new"), Flask("legacy"), Flask("blog")
+    # A member's view runs another Flask app in the same request: that app
+    # is no member, so party_url is Flask's url_for there, whatever the
+    # member remembered for the same endpoint in the same place.
+    shop, blog, outsider = Flask("shop"), Flask("blog"), Flask("outsider")
     blog.add_url_rule("/about", "about", lambda: "blog")
-    legacy.add_url_rule("/legacy-about", "blog:about", lambda: "legacy")
-    new.add_url_rule("/new-links", "links", lambda: party_url("blog:about"))
-    legacy.add_url_rule("/legacy-links", "links", lambda: party_url("blog:about"))
-    for app in (new, legacy, blog):
-        FlaskParty(app, name=app.name)
-    root = RouteDispatcher({"new": new, "legacy": legacy}, default="legacy")
-    client = Client(make_party(DispatcherMiddleware(root, {"/blog": blog})))
+
+    @shop.route("/links")
+    def links() -> str:
+        built = [party_url("blog:about")]
+        with outsider.test_request_context("/"):
+            try:
+                built.append(party_url("blog:about"))
+            except BuildError:
+                built.append("outsider: BuildError")
+        return "|".join(built)
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    client = Client(make_party(DispatcherMiddleware(shop, {"/blog": blog})))
     for _ in range(2):
-        assert client.get("/new-links").text == "/blog/about"
-        assert client.get("/legacy-links").text == "/legacy-about"
+        assert client.get("/links").text == "/blog/about|outsider: BuildError"
+
+
+def test_party_url_leaves_relative_endpoints_to_flask(make_party: MakeParty) -> None:
+    blog = Flask("blog")
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    admin.add_url_rule("/user/<name>", "user", lambda name: name)
+    admin.add_url_rule("/", "index", lambda: party_url(".user", name="me"))
+    blog.register_blueprint(admin)
+    FlaskParty(blog, name="blog")
+    client = Client(make_party(DispatcherMiddleware(not_found, {"/blog": blog})))
+    for _ in range(2):
+        assert client.get("/blog/admin/").text == "/blog/admin/user/me"
 
 
 def test_urls_outside_a_request_use_base_url(make_party: MakeParty) -> None:

@@ -403,17 +403,26 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     """
     # The context variables behind flask.current_app and flask.request are
     # read directly: this runs for every link on every page.
-    scope = _scope.get()
     app_context = _cv_app.get(None)
+    if app_context is None:
+        return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
+    app = app_context.app
+    in_request = _cv_request.get(None) is not None
+    # Werkzeug's own index of the map's rules: a dict lookup, where the public
+    # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
+    own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
+    if own and in_request:
+        return app.url_for(endpoint, **values)
+    scope = _scope.get()
     key: tuple[t.Any, ...] | None = None
-    if scope is not None and app_context is not None and _cv_request.get(None) is not None:
-        # The common case: a link this app has built in this place before.
-        # The key holds the app itself, and is only remembered below, after
-        # the endpoint was found to be none of the app's own.
+    if in_request and scope is not None:
+        # The common case: a link to another app, built here before. The key
+        # holds the app itself, as only this app's links are remembered
+        # under it (below).
         try:
             key = (
                 endpoint,
-                app_context.app,
+                app,
                 scope.environ.get("SCRIPT_NAME"),
                 *values.items(),
                 *map(type, values.values()),
@@ -424,19 +433,11 @@ def party_url(endpoint: str, **values: t.Any) -> str:
         else:
             if url is not None:
                 return url
-    if app_context is None:
-        return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
-    app = app_context.app
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
     operator = state.operator if state is not None else None
     if operator is None:
         return app.url_for(endpoint, **values)
-    in_request = _cv_request.get(None) is not None
-    # Werkzeug's own index of the map's rules: a dict lookup, where the public
-    # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
-    if endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == ".":
-        if in_request:
-            return app.url_for(endpoint, **values)
+    if own:
         endpoint = f"{operator.name}:{endpoint}"
     token = None
     if not in_request:
