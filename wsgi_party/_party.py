@@ -139,6 +139,10 @@ class WSGIParty:
         self._state = _PENDING
         # One flag for the hot paths: true only once bootstrapped and open.
         self._ready = False
+        # The asks' view of the handlers: ``handlers`` itself while ready,
+        # else empty, so that one lookup both finds the handlers and notices
+        # a party not ready yet (see _handlers_for).
+        self._live: dict[str, list[Handler]] = {}
         self._in_flight: list[PartylineOperator] = []
         #: Finished URLs of pure builds (see _build_url).
         self._urls: dict[tuple[t.Any, ...], str] = {}
@@ -223,6 +227,7 @@ class WSGIParty:
                 raise
             self._state = _READY
             self._ready = True
+            self._live = self.handlers
 
     def send_invitations(self, invites: Iterable[str | Invitation]) -> None:
         """Invite each of ``invites`` (paths or :class:`Invitation`\\ s) now.
@@ -417,12 +422,10 @@ class WSGIParty:
         # The hot path: no bookkeeping beyond what the 0.1 loop did. Rare
         # cases (lazy bootstrap, closed, unknown service, failing handler,
         # runaway recursion) are all handled off to the side.
-        if not self._ready:
-            self._not_ready()
         try:
-            handlers = self.handlers[service_name]
+            handlers = self._live[service_name]
         except (KeyError, TypeError):
-            return self._missing(service_name)
+            handlers = self._handlers_for(service_name)
         answers: list[t.Any] = []
         try:
             if operator is None or not operator.handlers:
@@ -459,12 +462,10 @@ class WSGIParty:
         :class:`~wsgi_party.HighAndDry`. When none answers, raises
         :class:`~wsgi_party.NoAnswer` naming the service and who was asked.
         """
-        if not self._ready:
-            self._not_ready()
         try:
-            handlers = self.handlers[service_name]
+            handlers = self._live[service_name]
         except (KeyError, TypeError):
-            handlers = self._missing(service_name)
+            handlers = self._handlers_for(service_name)
         skip = operator.handlers if operator is not None else ()
         try:
             for handler in handlers:
@@ -514,6 +515,15 @@ class WSGIParty:
         if self._state == _CLOSED:
             raise PartyClosed("this party is closed; create a new WSGIParty")
         self._bootstrap()
+
+    def _handlers_for(self, service_name: object) -> list[Handler]:
+        """The asks' slow path: bootstrap if need be, then find the handlers."""
+        if not self._ready:
+            self._not_ready()
+        try:
+            return self.handlers[service_name]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return self._missing(service_name)
 
     def _missing(self, service_name: object) -> list[Handler]:
         if not isinstance(service_name, str) or not service_name:
@@ -740,6 +750,7 @@ class WSGIParty:
             if self._state == _CLOSED:
                 return
             self._ready = False
+            self._live = {}
             self._state = _CLOSED
             operators, self._operators = self._operators, []
             self._by_name = {}
