@@ -3,8 +3,8 @@
 ``/about`` is identical in both sites (it builds no link); ``/`` and
 ``/blog/post/<id>`` build cross-app links (five and one) and nothing else, the
 worst case for the party; ``/catalog`` is a page as sites serve them: a Jinja
-template extending a layout, a table of twenty products, and ten cross-app
-links among its own.
+template extending a layout, a table of twenty products, and eleven cross-app
+links among twenty-one of its own.
 
 ``party_app``: a Flask shop at ``/`` and a Flask blog at ``/blog``, members of
 a :class:`~wsgi_party.WSGIParty`; each page builds links to the other app
