@@ -184,7 +184,7 @@ class WSGIParty:
         if dispatcher is None:
             return self._application(environ, start_response)
         # What DispatcherMiddleware.__call__ does, step for step (werkzeug
-        # 2.x-3.x; tests/test_dispatch_inline.py holds the two to the same
+        # 3; tests/test_dispatch_inline.py holds the two to the same
         # results): the longest mounted prefix of the path wins, else the
         # root app. Its attributes are read on every request, so changes to
         # its mounts or root app take effect as they would unwrapped.
@@ -600,28 +600,26 @@ class WSGIParty:
         Inside a request the finished URL is looked up first, in one dict
         lookup keyed by ``_link_key``, before any
         :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
-        An integration may pass a key of its own as ``also`` (one whose
-        second item is not an operator) to have the URL remembered under it
-        as well, and look it up before calling.
+        An integration may pass a ``_link_key`` of its own as ``also`` (with
+        something other than an operator as the asker) to have the URL
+        remembered under it as well, and look it up before calling.
         """
         scope = _scope.get()
-        key: tuple[t.Any, ...] | None = None
+        keys: tuple[tuple[t.Any, ...], ...] = ()
         if scope is not None:
             try:
                 key = _link_key(endpoint, operator, scope, values)
                 url = self._urls.get(key)
             except TypeError:  # an unhashable value (a list)
-                key = None
+                pass
             else:
                 if url is not None:
                     if also is not None:
                         self._remember(also, url)
                     return url
-                if not _LOCATING.isdisjoint(values):
-                    key = None  # an external URL depends on the host too
-        if key is None:
-            also = None
-        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, key, also)
+                if _LOCATING.isdisjoint(values):  # an external URL depends on the host too
+                    keys = (key,) if also is None else (key, also)
+        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, *keys)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
         """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
@@ -644,14 +642,14 @@ class WSGIParty:
         self,
         request: UrlRequest,
         operator: PartylineOperator | None,
-        *also: tuple[t.Any, ...] | None,
+        *also: tuple[t.Any, ...],
     ) -> str:
         """:meth:`build_url` for a request made just now, located in place.
 
         Finished URLs are remembered when every handler that could answer
         builds the endpoint from its values alone (their ``pure`` says so;
         see :func:`~wsgi_party.url_handler`), keyed by everything the URL
-        depends on, and under each key of ``also`` that is not ``None``;
+        depends on, and under each key of ``also`` as well;
         any connect, disconnect or close forgets them all.
         """
         if not self._ready:
@@ -676,8 +674,7 @@ class WSGIParty:
         else:
             if url is not None:
                 for other in also:
-                    if other is not None:
-                        self._remember(other, url)
+                    self._remember(other, url)
                 return url
         if target is not None:
             try:
@@ -709,8 +706,7 @@ class WSGIParty:
         if key is not None and _all_pure(handlers, request.endpoint):
             self._remember(key, url)
             for other in also:
-                if other is not None:
-                    self._remember(other, url)
+                self._remember(other, url)
         return url
 
     def _remember(self, key: tuple[t.Any, ...], url: str) -> None:
@@ -817,14 +813,15 @@ if hasattr(os, "register_at_fork"):
 
 def _link_key(
     endpoint: str,
-    asker: PartylineOperator | None,
+    asker: object,
     scope: RequestScope,
     values: t.Mapping[str, t.Any],
 ) -> tuple[t.Any, ...]:
     """The key :meth:`WSGIParty._url_for` remembers a URL under, in a request.
 
-    The arguments as given, who asks, and the request's place (its member
-    and ``SCRIPT_NAME``, which give the party's root); value types count
+    The arguments as given, who asks (an operator, ``None`` for the party,
+    or an integration's own token), and the request's place (its member and
+    ``SCRIPT_NAME``, which give the party's root); value types count
     because ``1`` and ``True`` build different URLs. Raises ``TypeError``
     for unhashable values.
     """

@@ -52,6 +52,7 @@ from wsgi_party import (
     url_handler,
 )
 from wsgi_party._context import RequestScope, _scope
+from wsgi_party._party import _link_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -416,17 +417,11 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     scope = _scope.get()
     key: tuple[t.Any, ...] | None = None
     if in_request and scope is not None:
-        # The common case: a link to another app, built here before. The key
-        # holds the app itself, as only this app's links are remembered
-        # under it (below).
+        # The common case: a link to another app, built here before. The app
+        # itself stands as the asker, as only this app's links to other apps
+        # are remembered under it (below).
         try:
-            key = (
-                endpoint,
-                app,
-                scope.environ.get("SCRIPT_NAME"),
-                *values.items(),
-                *map(type, values.values()),
-            )
+            key = _link_key(endpoint, app, scope, values)
             url = scope.operator.partyline._urls.get(key)
         except TypeError:  # an unhashable value: the party builds it
             key = None
@@ -446,8 +441,6 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     elif scope is None:
         # A request the app's WSGI wrapper did not see (test_request_context).
         token = bind_request(operator, flask.request.environ)
-    elif scope.operator is not operator:
-        key = None  # another member's request (a nested call): not remembered
     try:
         # What operator.url_for(endpoint, **values) does, without packing the
         # values again (they stay intact here), remembering the URL under key
