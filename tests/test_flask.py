@@ -303,6 +303,64 @@ def test_remembered_links_belong_to_the_app_that_built_them(make_party: MakePart
         assert client.get("/links").text == "/blog/about|outsider: BuildError"
 
 
+def test_remembered_links_are_forgotten_at_once_when_handlers_change(
+    make_party: MakeParty,
+) -> None:
+    # The blog's url handler leaves in the middle of a request: the link the
+    # shop built a moment before is not answered from memory any more.
+    shop, blog = Flask("shop"), Flask("blog")
+    blog.add_url_rule("/post/<int:id>", "post", show_number)
+
+    @shop.route("/links")
+    def links() -> str:
+        built = [party_url("blog:post", id=1), party_url("blog:post", id=1)]
+        if request.args.get("leave"):
+            operator = party.member("blog").operator
+            (handler,) = operator.services["url"]
+            operator.disconnect("url", handler)
+            try:
+                built.append(party_url("blog:post", id=1))
+            except PartyBuildError as exc:
+                built.append(type(exc).__name__)
+        return "|".join(built)
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    party = make_party(DispatcherMiddleware(shop, {"/blog": blog}))
+    client = Client(party)
+    assert client.get("/links").text == "/blog/post/1|/blog/post/1"
+    assert client.get("/links?leave=1").text == "/blog/post/1|/blog/post/1|PartyBuildError"
+
+
+def test_remembered_links_are_bounded(make_party: MakeParty) -> None:
+    # Links with ever new values, in ever new places: memory stays bounded,
+    # and every link is still right.
+    shop, blog = Flask("shop"), Flask("blog")
+    blog.add_url_rule("/post/<int:id>", "post", show_number)
+
+    @shop.route("/links")
+    def links() -> str:
+        start = int(request.args["start"])
+        return "|".join(party_url("blog:post", id=n) for n in range(start, start + 1000))
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    party = make_party(DispatcherMiddleware(shop, {"/blog": blog}))
+    client = Client(party)
+
+    def links_from(start: int, root: str) -> list[str]:
+        response = client.get(f"/links?start={start}", environ_overrides={"SCRIPT_NAME": root})
+        return response.text.split("|")
+
+    for start in range(0, 6000, 1000):  # six thousand links in one place
+        assert links_from(start, "") == [f"/blog/post/{i}" for i in range(start, start + 1000)]
+    assert [len(links) for links in party._places.values()] == [6000 - 4096]
+    for n in range(300):  # then one place after another
+        assert links_from(0, f"/site{n}") == [f"/site{n}/blog/post/{i}" for i in range(1000)]
+    assert 0 < len(party._places) <= 256
+    assert len(party._urls) <= 4096
+
+
 def test_party_url_leaves_relative_endpoints_to_flask(make_party: MakeParty) -> None:
     blog = Flask("blog")
     admin = Blueprint("admin", __name__, url_prefix="/admin")

@@ -146,6 +146,8 @@ class WSGIParty:
         self._in_flight: list[PartylineOperator] = []
         #: Finished URLs of pure builds (see _build_url).
         self._urls: dict[tuple[t.Any, ...], str] = {}
+        #: The same, kept per place for integrations (see _links_for).
+        self._places: dict[tuple[t.Any, ...], dict[t.Hashable, str]] = {}
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()
@@ -376,7 +378,7 @@ class WSGIParty:
                 f"service name must be a non-empty string, got {service_name!r}"
             )
         self.handlers.setdefault(service_name, []).append(handler)
-        self._urls.clear()
+        self._forget_urls()
 
     def disconnect(self, service_name: str, handler: Handler) -> None:
         """Disconnect ``handler`` from ``service_name``."""
@@ -393,7 +395,7 @@ class WSGIParty:
             if strict:
                 raise ValueError(service_name)
             return
-        self._urls.clear()
+        self._forget_urls()
         # Copy-on-write: a concurrent ask iterating the old list is unaffected.
         remaining = list(handlers)
         remaining.remove(handler)
@@ -593,33 +595,36 @@ class WSGIParty:
         endpoint: str,
         values: dict[str, t.Any],
         operator: PartylineOperator | None,
-        also: tuple[t.Any, ...] | None = None,
+        also: tuple[dict[t.Hashable, str], t.Hashable] | None = None,
     ) -> str:
         """``url_for`` for a party or an operator: a remembered URL, else a build.
 
         Inside a request the finished URL is looked up first, in one dict
         lookup keyed by ``_link_key``, before any
         :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
-        An integration may pass a ``_link_key`` of its own as ``also`` (with
-        something other than an operator as the asker) to have the URL
-        remembered under it as well, and look it up before calling.
+        An integration may pass ``also``, a dict from :meth:`_links_for` and
+        a key of its own, to have the URL kept there too when it is
+        remembered.
         """
         scope = _scope.get()
-        keys: tuple[tuple[t.Any, ...], ...] = ()
+        key: tuple[t.Any, ...] | None = None
         if scope is not None:
             try:
                 key = _link_key(endpoint, operator, scope, values)
                 url = self._urls.get(key)
             except TypeError:  # an unhashable value (a list)
-                pass
+                key = None
             else:
                 if url is not None:
                     if also is not None:
-                        self._remember(also, url)
+                        _keep(also, url)
                     return url
-                if _LOCATING.isdisjoint(values):  # an external URL depends on the host too
-                    keys = (key,) if also is None else (key, also)
-        return self._build_url(UrlRequest.from_url_for(endpoint, dict(values)), operator, *keys)
+                if not _LOCATING.isdisjoint(values):  # an external URL depends on the host too
+                    key = also = None
+        else:
+            also = None
+        request = UrlRequest.from_url_for(endpoint, dict(values))
+        return self._build_url(request, operator, key, also)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
         """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
@@ -642,14 +647,16 @@ class WSGIParty:
         self,
         request: UrlRequest,
         operator: PartylineOperator | None,
-        *also: tuple[t.Any, ...],
+        link: tuple[t.Any, ...] | None = None,
+        also: tuple[dict[t.Hashable, str], t.Hashable] | None = None,
     ) -> str:
         """:meth:`build_url` for a request made just now, located in place.
 
         Finished URLs are remembered when every handler that could answer
         builds the endpoint from its values alone (their ``pure`` says so;
         see :func:`~wsgi_party.url_handler`), keyed by everything the URL
-        depends on, and under each key of ``also`` as well;
+        depends on, and under ``link`` (a ``_link_key``) and in ``also`` as
+        well;
         any connect, disconnect or close forgets them all.
         """
         if not self._ready:
@@ -673,8 +680,10 @@ class WSGIParty:
             key = None
         else:
             if url is not None:
-                for other in also:
-                    self._remember(other, url)
+                if link is not None:
+                    self._remember(link, url)
+                if also is not None:
+                    _keep(also, url)
                 return url
         if target is not None:
             try:
@@ -705,15 +714,41 @@ class WSGIParty:
             handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
         if key is not None and _all_pure(handlers, request.endpoint):
             self._remember(key, url)
-            for other in also:
-                self._remember(other, url)
+            if link is not None:
+                self._remember(link, url)
+            if also is not None:
+                _keep(also, url)
         return url
 
     def _remember(self, key: tuple[t.Any, ...], url: str) -> None:
         """Keep ``url`` under ``key``; the memory is bounded by starting over."""
-        if len(self._urls) >= 4096:
+        if len(self._urls) >= _REMEMBERED:
             self._urls.clear()
         self._urls[key] = url
+
+    def _links_for(self, asker: object, scope: RequestScope) -> dict[t.Hashable, str]:
+        """The URLs ``asker`` had built in the place of ``scope``, by its own keys.
+
+        An integration keeps a request's links here, looked up by the
+        arguments of its helper alone, after the party built them with
+        :meth:`_url_for` (its ``also``). The place is the request's member and
+        ``SCRIPT_NAME``. They are forgotten with every other remembered URL,
+        in place, so a request holding the dict sees that too.
+        """
+        place = (asker, scope.operator, scope.environ.get("SCRIPT_NAME"))
+        links = self._places.get(place)
+        if links is None:
+            if len(self._places) >= _PLACES:
+                self._forget_urls()
+            links = self._places.setdefault(place, {})
+        return links
+
+    def _forget_urls(self) -> None:
+        """Forget every finished URL this party remembers."""
+        self._urls.clear()
+        for links in list(self._places.values()):
+            links.clear()
+        self._places.clear()
 
     def clear_url_cache(self) -> None:
         """Forget every remembered URL, here and in each member's ``url`` handler.
@@ -721,7 +756,7 @@ class WSGIParty:
         Call it after changing routes at run time; connecting or
         disconnecting handlers already does it.
         """
-        self._urls.clear()
+        self._forget_urls()
         for handler in self.handlers.get("url", ()):
             clear = getattr(handler, "cache_clear", None)
             if clear is not None:
@@ -753,7 +788,7 @@ class WSGIParty:
         for operator in operators:
             operator._release()
         self.handlers.clear()
-        self._urls.clear()
+        self._forget_urls()
         _live_parties.discard(self)
 
     def __enter__(self) -> WSGIParty:
@@ -809,6 +844,20 @@ def _reinit_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
+
+
+#: How many finished URLs a party remembers (per place, for _links_for)
+#: before it starts over, and how many places.
+_REMEMBERED = 4096
+_PLACES = 256
+
+
+def _keep(into: tuple[dict[t.Hashable, str], t.Hashable], url: str) -> None:
+    """Keep ``url`` in a dict from :meth:`WSGIParty._links_for` under a key."""
+    links, key = into
+    if len(links) >= _REMEMBERED:
+        links.clear()
+    links[key] = url
 
 
 def _link_key(

@@ -52,15 +52,12 @@ from wsgi_party import (
     url_handler,
 )
 from wsgi_party._context import RequestScope, _scope
-from wsgi_party._party import _link_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask.ctx import RequestContext
-
-    from wsgi_party import RequestScope
 
 __all__ = [
     "EXTENSION_KEY",
@@ -342,6 +339,24 @@ class FlaskPartyState:
         return ctx
 
 
+class _FlaskScope(RequestScope):
+    """The scope of a Flask member's request, with the links its app built.
+
+    ``links`` is the app's dict from the party's ``_links_for`` for this
+    request's place, found at the first link to another app; it lets
+    :func:`party_url` answer a link built before from one lookup keyed by
+    its own arguments.
+    """
+
+    __slots__ = ("app", "links")
+
+    def __init__(self, operator: PartylineOperator, environ: WSGIEnvironment, app: Flask) -> None:
+        self.operator = operator
+        self.environ = environ
+        self.app = app
+        self.links: dict[t.Hashable, str] | None = None
+
+
 class _ScopedWSGI:
     """Wraps ``app.wsgi_app``: answers invitations, binds the request scope.
 
@@ -364,11 +379,12 @@ class _ScopedWSGI:
             status, body = self.state.accept(operator)
             start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
             return [body.encode()]
-        member = self.state.operator
+        state = self.state
+        member = state.operator
         if member is None:
             return self.wsgi_app(environ, start_response)
         # bind_request and unbind_request, inlined: this runs for every request.
-        token = _scope.set(RequestScope(member, environ))
+        token = _scope.set(_FlaskScope(member, environ, state.app))
         try:
             return self.wsgi_app(environ, start_response)
         finally:
@@ -402,8 +418,25 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     ``base_url``. An endpoint nobody can build raises
     :class:`PartyBuildError`, a :class:`werkzeug.routing.BuildError`.
     """
-    # The context variables behind flask.current_app and flask.request are
-    # read directly: this runs for every link on every page.
+    scope = _scope.get()
+    # The common case first: a link to another app, built before in this
+    # request's place by this app, is one lookup in its scope's links. The
+    # context variables behind flask.current_app and flask.request are read
+    # directly: this runs for every link on every page.
+    if type(scope) is _FlaskScope and scope.links is not None:
+        app_context = _cv_app.get(None)
+        if (
+            app_context is not None
+            and app_context.app is scope.app
+            and _cv_request.get(None) is not None
+        ):
+            try:
+                url = scope.links.get(_links_key(endpoint, values))
+            except TypeError:  # an unhashable value: the party builds it
+                pass
+            else:
+                if url is not None:
+                    return url
     app_context = _cv_app.get(None)
     if app_context is None:
         return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
@@ -414,20 +447,36 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
     if own and in_request:
         return app.url_for(endpoint, **values)
-    scope = _scope.get()
-    key: tuple[t.Any, ...] | None = None
-    if in_request and scope is not None:
-        # The common case: a link to another app, built here before. The app
-        # itself stands as the asker, as only this app's links to other apps
-        # are remembered under it (below).
+    also: tuple[dict[t.Hashable, str], t.Hashable] | None = None
+    if in_request and type(scope) is _FlaskScope and scope.app is app:
+        # Links to other apps are kept for the request's place; only this
+        # app's links, never its own endpoints (Flask builds those above).
+        links = scope.links
+        if links is None:
+            links = scope.links = scope.operator.partyline._links_for(app, scope)
         try:
-            key = _link_key(endpoint, app, scope, values)
-            url = scope.operator.partyline._urls.get(key)
-        except TypeError:  # an unhashable value: the party builds it
-            key = None
+            key = _links_key(endpoint, values)
+            url = links.get(key)
+        except TypeError:
+            pass
         else:
             if url is not None:
                 return url
+            also = (links, key)
+    return _ask_party(app, endpoint, values, own=own, scope=scope, also=also)
+
+
+def _ask_party(
+    app: Flask,
+    endpoint: str,
+    values: dict[str, t.Any],
+    *,
+    own: bool,
+    scope: RequestScope | None,
+    also: tuple[dict[t.Hashable, str], t.Hashable] | None,
+) -> str:
+    """:func:`party_url` for a link the party builds (``own``: outside a request)."""
+    in_request = _cv_request.get(None) is not None
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
     operator = state.operator if state is not None else None
     if operator is None:
@@ -443,9 +492,9 @@ def party_url(endpoint: str, **values: t.Any) -> str:
         token = bind_request(operator, flask.request.environ)
     try:
         # What operator.url_for(endpoint, **values) does, without packing the
-        # values again (they stay intact here), remembering the URL under key
-        # too when the party remembers it.
-        return operator.partyline._url_for(endpoint, values, operator, key)
+        # values again (they stay intact here), keeping the URL in the
+        # scope's links too when the party remembers it.
+        return operator.partyline._url_for(endpoint, values, operator, also)
     except UrlBuildError as exc:
         options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:
@@ -457,6 +506,18 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     finally:
         if token is not None:
             unbind_request(token)
+
+
+def _links_key(endpoint: str, values: dict[str, t.Any]) -> t.Hashable:
+    """What :func:`party_url` keeps a link under in its scope's links.
+
+    The endpoint and values as given: names, then values, then their types
+    (``1`` and ``True`` build different URLs). Raises ``TypeError`` for an
+    unhashable value.
+    """
+    if not values:
+        return endpoint
+    return (endpoint, *values, *values.values(), *map(type, values.values()))
 
 
 #: The keyword options of url_for, as opposed to route values.
