@@ -11,11 +11,17 @@ The load comes from ``wrk`` when it is installed (Debian's ``wrk``: a client
 that costs the servers little CPU), else from Python threads in this process
 (4 threads, a connection per request as sync workers serve), which compete
 with the servers for the CPU and so blur small differences.
+
+On a machine with two CPUs or more the servers run on one CPU and ``wrk`` on
+the others (``--no-pin`` lets the system place them), so that a burst's
+throughput measures what a request costs the server rather than how the
+client and the servers happened to share the cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing as t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,24 +48,54 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: CPUs for the servers and for wrk, or None to let the system place them.
+_SERVER_CPUS: set[int] | None = None
+_LOAD_CPUS: set[int] | None = None
+
+
+def _pin(pin: bool) -> None:
+    """Put the servers on the last CPU and the load on the others, if there are two."""
+    global _SERVER_CPUS, _LOAD_CPUS  # noqa: PLW0603
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if pin and len(cpus) >= 2:
+        _SERVER_CPUS, _LOAD_CPUS = {cpus[-1]}, set(cpus[:-1])
+    else:
+        _SERVER_CPUS = _LOAD_CPUS = None
+
+
+@contextlib.contextmanager
+def _on(cpus: set[int] | None) -> t.Iterator[None]:
+    """Run what starts in the block on ``cpus``: children inherit this thread's CPUs."""
+    if cpus is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def _start(target: str) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    with _on(_SERVER_CPUS):  # the workers inherit it from the arbiter
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                target,
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -107,22 +144,24 @@ def _burst(port: int, requests: int, paths: list[str], threads: int = 4) -> floa
 
 def _burst_wrk(port: int, path: str, seconds: float) -> float:
     """Requests per second ``wrk`` got from one path; raises on any error."""
-    output = subprocess.run(
-        [
-            "wrk",
-            "--threads",
-            "1",
-            "--connections",
-            "4",
-            "--duration",
-            f"{seconds:g}s",
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 30,
-    ).stdout
+    with _on(_LOAD_CPUS):
+        completed = subprocess.run(
+            [
+                "wrk",
+                "--threads",
+                "1",
+                "--connections",
+                "4",
+                "--duration",
+                f"{seconds:g}s",
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 30,
+        )
+    output = completed.stdout
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"wrk saw failed requests on {path}:\n{output}")
     match = re.search(r"Requests/sec:\s+([0-9.]+)", output)
@@ -189,7 +228,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per burst")
     parser.add_argument("--rounds", type=int, default=10, help="bursts per server")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="let the system place servers and load on CPUs"
+    )
     args = parser.parse_args(argv)
+    _pin(not args.no_pin and shutil.which("wrk") is not None)
+    if _SERVER_CPUS is not None:
+        print(f"servers on CPU {sorted(_SERVER_CPUS)}, wrk on CPU {sorted(_LOAD_CPUS or ())}")
     servers = [
         _start("benchmarks.e2e_site:bare_app"),
         _start("benchmarks.e2e_site:party_app"),

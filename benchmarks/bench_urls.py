@@ -5,7 +5,9 @@ Run with ``python -m benchmarks.bench_urls``. In one party (Flask shop at
 ``/legacy``), the shop's ``party_url`` builds a link to a route of each other
 member, inside a real request of the shop; the baseline is that member's own
 builder for the same route inside one of its own requests: Flask's
-``url_for``, Pyramid's ``request.route_path``, Django's ``reverse``.
+``url_for``, Pyramid's ``request.route_path``, Django's ``reverse``. Links in
+a Jinja loop compare ``party_url`` as a filter with the global and with the
+links written out.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import contextvars
 import typing as t
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.test import create_environ
+from werkzeug.test import create_environ, run_wsgi_app
 
 from benchmarks.harness import compare
-from wsgi_party import WSGIParty, bind_request
+from wsgi_party import WSGIParty
 
 
 def flask_apps() -> tuple[t.Any, t.Any]:
@@ -82,6 +84,46 @@ def _context(setup: t.Callable[[], object]) -> contextvars.Context:
     return context
 
 
+def _request_context(party: WSGIParty, app: t.Any) -> contextvars.Context:
+    """The context of a request to ``app`` through ``party``, taken in its view."""
+    taken: list[contextvars.Context] = []
+
+    def take() -> str:
+        taken.append(contextvars.copy_context())
+        return ""
+
+    app.add_url_rule("/__context__", "take_context", take)
+    run_wsgi_app(party, create_environ("/__context__", "http://localhost/"))
+    return taken[0]
+
+
+def templates(shop_side: contextvars.Context, shop: t.Any) -> None:
+    """Ten cross-app links in a Jinja loop: filter, global, written out."""
+    loop = '{%% for n in numbers %%}<a href="%s">{{ n }}</a>{%% endfor %%}'
+    spellings = {
+        spelling: shop.jinja_env.from_string(loop % link)
+        for spelling, link in {
+            "filter": "{{ 'blog:post'|party_url(id=n) }}",
+            "global": "{{ party_url('blog:post', id=n) }}",
+            "written": "/blog/post/{{ n }}",
+        }.items()
+    }
+    numbers = range(1, 11)
+    pages = {name: shop_side.run(t.render, numbers=numbers) for name, t in spellings.items()}
+    assert len(set(pages.values())) == 1, pages
+    render = {name: t.render for name, t in spellings.items()}
+    compare(
+        "Jinja, 10 links: party_url filter vs global",
+        lambda: shop_side.run(render["filter"], numbers=numbers),
+        lambda: shop_side.run(render["global"], numbers=numbers),
+    )
+    compare(
+        "Jinja, 10 links: party_url filter vs written out",
+        lambda: shop_side.run(render["filter"], numbers=numbers),
+        lambda: shop_side.run(render["written"], numbers=numbers),
+    )
+
+
 def main() -> None:
     import flask
 
@@ -97,17 +139,13 @@ def main() -> None:
     party = WSGIParty(DispatcherMiddleware(shop, mounts))
 
     # Each side runs inside its own app's request, each in a context of its
-    # own, entered the same way (Context.run) so that both pay the same.
-    def in_shop() -> None:
-        environ = create_environ("/", "http://localhost/")
-        shop.request_context(environ).push()
-        bind_request(party.member("shop").operator, environ)
-
+    # own, entered the same way (Context.run) so that both pay the same. The
+    # shop's is the context of a real request, as its view saw it.
     def in_blog() -> None:
         environ = create_environ("/post/1", "http://localhost/blog")
         blog.request_context(environ).push()
 
-    shop_side, blog_side = _context(in_shop), _context(in_blog)
+    shop_side, blog_side = _request_context(party, shop), _context(in_blog)
     url_for = flask.url_for
     compare(
         "Flask -> Flask: party_url vs blog's own url_for",
@@ -125,6 +163,8 @@ def main() -> None:
         lambda: shop_side.run(url_for, "shop_index"),
         target=1.05,
     )
+
+    templates(shop_side, shop)
 
     if admin is not None:
         from pyramid.request import Request as PyramidRequest

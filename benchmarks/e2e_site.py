@@ -41,9 +41,11 @@ CATALOG = """{% extends "layout.html" %}
 <tr><td><a href="{{ url_for('about') }}#p{{ p.id }}">{{ p.name }}</a></td><td>{{ p.price }}</td>
 <td>{% if loop.index is odd %}<a href="LINK_POST">review</a>{% endif %}</td></tr>
 {% endfor %}</table>{% endblock %}"""
+# The party's links are written with the filter, the spelling for loops
+# (see the Flask guide; bench_urls compares it with the global).
 PARTY_LINKS = {
-    "LINK_BLOG": "{{ party_url('blog:index') }}",
-    "LINK_POST": "{{ party_url('blog:post', id=p.post, ref='catalog') }}",
+    "LINK_BLOG": "{{ 'blog:index'|party_url }}",
+    "LINK_POST": "{{ 'blog:post'|party_url(id=p.post, ref='catalog') }}",
 }
 BARE_LINKS = {"LINK_BLOG": "/blog/", "LINK_POST": "/blog/post/{{ p.post }}?ref=catalog"}
 

@@ -361,6 +361,37 @@ def test_remembered_links_are_bounded(make_party: MakeParty) -> None:
     assert len(party._urls) <= 4096
 
 
+def test_party_url_filter_builds_the_links_the_global_builds(make_party: MakeParty) -> None:
+    from flask import render_template_string
+
+    shop, blog = Flask("shop"), Flask("blog")
+    blog.add_url_rule("/post/<int:id>", "post", show_number)
+    shop.add_url_rule("/item/<name>", "item", show_number)
+    spellings = {
+        "global": "{{ party_url('blog:post', id=n, q='a&b') }},{{ party_url('item', name=n) }}",
+        "filter": "{{ 'blog:post'|party_url(id=n, q='a&b') }},{{ 'item'|party_url(name=n) }}",
+        "missing": "{{ 'blog:nowhere'|party_url(id=n) }}",
+    }
+
+    @shop.route("/<spelling>/<int:n>")
+    def links(spelling: str, n: int) -> str:
+        try:
+            return render_template_string(spellings[spelling], n=n)
+        except PartyBuildError as exc:
+            return f"PartyBuildError: {exc}"
+
+    FlaskParty(shop, name="shop")
+    FlaskParty(blog, name="blog")
+    client = Client(make_party(DispatcherMiddleware(shop, {"/blog": blog})))
+    for n in (1, 2, 1):  # built, then remembered
+        expected = f"/blog/post/{n}?q=a%26b,/item/{n}"
+        assert client.get(f"/global/{n}").text == expected
+        assert client.get(f"/filter/{n}").text == expected
+    missing = client.get("/missing/1").text
+    assert missing.startswith("PartyBuildError: ")
+    assert "blog:nowhere" in missing
+
+
 def test_party_url_leaves_relative_endpoints_to_flask(make_party: MakeParty) -> None:
     blog = Flask("blog")
     admin = Blueprint("admin", __name__, url_prefix="/admin")
