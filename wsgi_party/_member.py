@@ -21,7 +21,7 @@ import typing as t
 
 from werkzeug.routing import Map
 
-from ._context import RequestScope, _scope
+from ._context import RequestScope, _reset_scope, _set_scope
 from ._invitations import INVITE_PATH
 from ._operator import Handler, PartylineOperator
 from ._routing import connect_map_services
@@ -74,11 +74,11 @@ class PartyMember:
         current = self.operator
         if current is None:
             return self.app(environ, start_response)
-        token = _scope.set(RequestScope(current, environ))
+        token = _set_scope(RequestScope(current, environ))
         try:
             return self.app(environ, start_response)
         finally:
-            _scope.reset(token)
+            _reset_scope(token)
 
     def _accept(self, operator: PartylineOperator, start_response: StartResponse) -> list[bytes]:
         if not operator.join(self.app, name=self.name):

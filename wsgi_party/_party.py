@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import create_environ, run_wsgi_app
 
-from ._context import RequestScope, _scope
+from ._context import RequestScope, _get_scope
 from ._exceptions import (
     HighAndDry,
     InvalidServiceName,
@@ -606,7 +606,7 @@ class WSGIParty:
         a key of its own, to have the URL kept there too when it is
         remembered.
         """
-        scope = _scope.get()
+        scope = _get_scope()
         key: tuple[t.Any, ...] | None = None
         if scope is not None:
             try:

@@ -22,7 +22,7 @@ import typing as t
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
-from ._context import _scope
+from ._context import _get_scope
 from ._exceptions import HighAndDry, PartylineException
 
 if t.TYPE_CHECKING:
@@ -211,7 +211,7 @@ class UrlRequest:
         """Fill in the location, in place (for requests nobody else holds yet)."""
         if self.script_root is not None and (not self.external or (self.scheme and self.host)):
             return
-        scope = _scope.get()
+        scope = _get_scope()
         if scope is not None:
             environ = scope.environ
             if self.script_root is None:

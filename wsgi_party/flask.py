@@ -52,7 +52,7 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
-from wsgi_party._context import RequestScope, _scope
+from wsgi_party._context import RequestScope, _get_scope, _reset_scope, _set_scope
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -343,16 +343,10 @@ class FlaskPartyState:
         return ctx
 
 
-# The context variables of the hot paths, their methods bound once: CPython
-# 3.11 does not always specialise a method call on a module global (a
-# ContextVar imported from another module measured three times the cost of
-# the bound method; valgrind --tool=callgrind shows a bound method object
-# made for each call).
+# Flask's context variables, their methods bound once as the party's own
+# (see wsgi_party._context): this runs for every link on every page.
 _app_ctx = _cv_app.get
 _request_ctx = _cv_request.get
-_current_scope = _scope.get
-_bind = _scope.set
-_unbind = _scope.reset
 
 
 class _FlaskScope(RequestScope):
@@ -400,11 +394,11 @@ class _ScopedWSGI:
         if member is None:
             return self.wsgi_app(environ, start_response)
         # bind_request and unbind_request, inlined: this runs for every request.
-        token = _bind(_FlaskScope(member, environ, state.app))
+        token = _set_scope(_FlaskScope(member, environ, state.app))
         try:
             return self.wsgi_app(environ, start_response)
         finally:
-            _unbind(token)
+            _reset_scope(token)
 
 
 def _invite_view() -> flask.Response:
@@ -446,7 +440,7 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
     if own and in_request:
         return app.url_for(endpoint, **values)
-    scope = _current_scope()
+    scope = _get_scope()
     also: tuple[dict[t.Hashable, str], t.Hashable] | None = None
     if in_request and type(scope) is _FlaskScope and scope.app is app:
         # A link to another app built before in this request's place: one
