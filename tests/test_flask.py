@@ -245,6 +245,7 @@ def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakePart
     shop, blog = Flask("shop"), Flask("blog")
     blog.add_url_rule("/", "index", lambda: "blog")
     blog.add_url_rule("/post/<int:id>", "post", show_number)
+    blog.add_url_rule("/tag/<name>", "tag", show_number)
     shop.add_url_rule("/", "index", lambda: "shop")
 
     @shop.route("/links")
@@ -254,9 +255,16 @@ def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakePart
             built += [
                 partyline.url_for("index"),  # asks the others: the blog's index
                 party_url("index"),  # the shop's own, though asked for above
+                party_url("tag", name=1),
+                party_url("tag", name=True),
+                party_url("tag", name=1.0),
                 party_url("post", id=1, q=1),
                 party_url("post", id=1, q=True),
                 party_url("post", id=1, q=1.0),
+                party_url("post", q=1, id=1),
+                party_url("post", q=True, id=1),
+                party_url("post", id=1, q=1, r=True),
+                party_url("post", id=1, q=True, r=1),
                 party_url("blog:post", id=1, _external=True),
             ]
         return "|".join(built)
@@ -271,9 +279,16 @@ def test_remembered_links_keep_apart_what_a_link_depends_on(make_party: MakePart
         expected = [
             f"{root}/blog/",
             f"{root}/",
+            f"{root}/blog/tag/1",
+            f"{root}/blog/tag/True",
+            f"{root}/blog/tag/1.0",
             f"{root}/blog/post/1?q=1",
             f"{root}/blog/post/1?q=True",
             f"{root}/blog/post/1?q=1.0",
+            f"{root}/blog/post/1?q=1",
+            f"{root}/blog/post/1?q=True",
+            f"{root}/blog/post/1?q=1&r=True",
+            f"{root}/blog/post/1?q=True&r=1",
             f"http://{host}{root}/blog/post/1",
         ]
         assert response.text.split("|") == expected * 2

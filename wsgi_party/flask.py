@@ -505,12 +505,22 @@ def _ask_party(
 def _links_key(endpoint: str, values: dict[str, t.Any]) -> t.Hashable:
     """What :func:`party_url` keeps a link under in its scope's links.
 
-    The endpoint and values as given: names, then values, then their types
-    (``1`` and ``True`` build different URLs). Raises ``TypeError`` for an
-    unhashable value.
+    The endpoint and values as given, each value with its type (``1`` and
+    ``True`` build different URLs): the endpoint alone, or a tuple of it and
+    every name, value and type; one shape for each number of values. Links
+    have none, one or two values far more often than more, so those are
+    spelled out (a third of the cost of the general form). Raises
+    ``TypeError`` for an unhashable value.
     """
-    if not values:
+    size = len(values)
+    if not size:
         return endpoint
+    if size == 1:
+        ((name, value),) = values.items()
+        return (endpoint, name, value, type(value))
+    if size == 2:
+        (name, value), (other, second) = values.items()
+        return (endpoint, name, value, type(value), other, second, type(second))
     return (endpoint, *values, *values.values(), *map(type, values.values()))
 
 
