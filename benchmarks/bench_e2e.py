@@ -12,6 +12,11 @@ that costs the servers little CPU), else from Python threads in this process
 (4 threads, a connection per request as sync workers serve), which compete
 with the servers for the CPU and so blur small differences.
 
+It first calls the same pages in its own process, party and bare side by
+side with no server: the time the party adds per request, far less noisy
+than any throughput; set against the bare server's time per request, it
+predicts the end-to-end ratio.
+
 On a machine with two CPUs or more the servers run on one CPU and ``wrk`` on
 the others (``--no-pin`` lets the system place them), so that a burst's
 throughput measures what a request costs the server rather than how the
@@ -224,6 +229,40 @@ def _compare(
     _report(label, party_rates, bare_rates, ratios)
 
 
+def _in_process(paths: list[str]) -> None:
+    """The same pages called in this process with no server: the party's cost, quietly.
+
+    The difference in time per request is what the party adds to the
+    server's work; over the bare server's time per request (one CPU: the
+    inverse of its throughput) it predicts the end-to-end ratio, which the
+    throughput of one run on a shared machine cannot resolve to 2 %.
+    """
+    from werkzeug.test import create_environ
+
+    from benchmarks.e2e_site import bare_app, party_app
+    from benchmarks.harness import compare
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> None:
+        pass
+
+    def request(app: t.Any, path: str) -> t.Callable[[], None]:
+        environ = create_environ(path, "http://127.0.0.1/")
+
+        def call() -> None:
+            b"".join(app(dict(environ), start_response))
+
+        return call
+
+    for path in paths:
+        result = compare(
+            f"in process, no server, {path}: party vs bare",
+            request(party_app, path),
+            request(bare_app, path),
+        )
+        added = (result.subject_ns - result.baseline_ns) / 1000
+        print(f"{'':58} the party adds {added:.1f} µs per request", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per burst")
@@ -232,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         "--no-pin", action="store_true", help="let the system place servers and load on CPUs"
     )
     args = parser.parse_args(argv)
+    _in_process(LINKING + PLAIN)
     _pin(not args.no_pin and shutil.which("wrk") is not None)
     if _SERVER_CPUS is not None:
         print(f"servers on CPU {sorted(_SERVER_CPUS)}, wrk on CPU {sorted(_LOAD_CPUS or ())}")
