@@ -153,7 +153,7 @@ class FlaskParty:
             strict_slashes=False,
             provide_automatic_options=False,
         )
-        app.wsgi_app = _ScopedWSGI(app.wsgi_app, state)  # type: ignore[method-assign]
+        app.wsgi_app = _scoped(app.wsgi_app, state)  # type: ignore[method-assign,assignment]
         app.jinja_env.globals.update(
             party_url=party_url,
             party_identity=party_identity,
@@ -367,38 +367,37 @@ class _FlaskScope(RequestScope):
         self.links: dict[t.Hashable, str] | None = None
 
 
-class _ScopedWSGI:
-    """Wraps ``app.wsgi_app``: answers invitations, binds the request scope.
+def _scoped(wsgi_app: WSGIApplication, state: FlaskPartyState) -> WSGIApplication:
+    """Wrap ``app.wsgi_app``: answer invitations, bind the request scope.
 
     Invitations are answered here, before Flask dispatches, so that the app's
     ``before_request`` hooks (a login wall, CSRF checks) cannot turn them away
-    and an invitation does not count as the app's first request.
+    and an invitation does not count as the app's first request. A closure
+    rather than an object with ``__call__``: calling an instance makes a bound
+    method on every request.
     """
 
-    def __init__(self, wsgi_app: WSGIApplication, state: FlaskPartyState) -> None:
-        self.wsgi_app = wsgi_app
-        self.state = state
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def scoped_wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operator = environ.get(_PARTYLINE_KEY)
         if (
             operator is not None
             and isinstance(operator, PartylineOperator)
             and environ.get("PATH_INFO", "").rstrip("/") == _INVITE
         ):
-            status, body = self.state.accept(operator)
+            status, body = state.accept(operator)
             start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
             return [body.encode()]
-        state = self.state
         member = state.operator
         if member is None:
-            return self.wsgi_app(environ, start_response)
+            return wsgi_app(environ, start_response)
         # bind_request and unbind_request, inlined: this runs for every request.
         token = _set_scope(_FlaskScope(member, environ, state.app))
         try:
-            return self.wsgi_app(environ, start_response)
+            return wsgi_app(environ, start_response)
         finally:
             _reset_scope(token)
+
+    return scoped_wsgi_app
 
 
 def _invite_view() -> flask.Response:
