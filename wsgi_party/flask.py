@@ -427,8 +427,30 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     ``base_url``. An endpoint nobody can build raises
     :class:`PartyBuildError`, a :class:`werkzeug.routing.BuildError`.
     """
-    # The context variables behind flask.current_app and flask.request are
-    # read directly: this runs for every link on every page.
+    scope = _get_scope()
+    # The common case first: a link to another app that this app built
+    # before in this request's place. The links the party keeps for the app
+    # and the place hold none of the app's own endpoints (Flask builds those,
+    # below), so a hit is the answer. Flask's context variables are read
+    # directly: this runs for every link on every page.
+    if type(scope) is _FlaskScope and scope.links is not None:
+        app_context = _app_ctx(None)
+        if (
+            app_context is not None
+            and app_context.app is scope.app
+            and _request_ctx(None) is not None
+        ):
+            try:
+                url = scope.links.get(_links_key(endpoint, values))
+            except TypeError:  # an unhashable value: built below
+                url = None
+            if url is not None:
+                return url
+    return _party_url(endpoint, values, scope)
+
+
+def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | None) -> str:
+    """:func:`party_url` beyond a remembered link: the app's own, or the party's."""
     app_context = _app_ctx(None)
     if app_context is None:
         return flask.url_for(endpoint, **values)  # Flask's own "no app context" error
@@ -439,11 +461,10 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
     if own and in_request:
         return app.url_for(endpoint, **values)
-    scope = _get_scope()
     also: tuple[dict[t.Hashable, str], t.Hashable] | None = None
     if in_request and type(scope) is _FlaskScope and scope.app is app:
-        # A link to another app built before in this request's place: one
-        # lookup in the links the party keeps for the app and the place.
+        # The links the party keeps for the app and the request's place,
+        # found at the request's first link to another app.
         links = scope.links
         if links is None:
             links = scope.links = scope.operator.partyline._links_for(app, scope)
