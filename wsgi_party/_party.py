@@ -733,22 +733,25 @@ class WSGIParty:
         arguments of its helper alone, after the party built them with
         :meth:`_url_for` (its ``also``). The place is the request's member and
         ``SCRIPT_NAME``. They are forgotten with every other remembered URL,
-        in place, so a request holding the dict sees that too.
+        in place, so a request holding the dict sees that too. Past
+        ``_PLACES`` places all are dropped and the count starts over (a
+        request under way keeps its dict for the rest of the request).
         """
         place = (asker, scope.operator, scope.environ.get("SCRIPT_NAME"))
         links = self._places.get(place)
         if links is None:
             if len(self._places) >= _PLACES:
-                self._forget_urls()
+                self._forget_urls(drop=True)
             links = self._places.setdefault(place, {})
         return links
 
-    def _forget_urls(self) -> None:
-        """Forget every finished URL this party remembers."""
+    def _forget_urls(self, *, drop: bool = False) -> None:
+        """Forget every finished URL this party remembers; ``drop`` the places too."""
         self._urls.clear()
         for links in list(self._places.values()):
             links.clear()
-        self._places.clear()
+        if drop:
+            self._places.clear()
 
     def clear_url_cache(self) -> None:
         """Forget every remembered URL, here and in each member's ``url`` handler.
@@ -788,7 +791,7 @@ class WSGIParty:
         for operator in operators:
             operator._release()
         self.handlers.clear()
-        self._forget_urls()
+        self._forget_urls(drop=True)
         _live_parties.discard(self)
 
     def __enter__(self) -> WSGIParty:

@@ -24,6 +24,7 @@ builds it), ``ping``, ``routes`` and ``match``, plus ``identity`` and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import typing as t
 
@@ -433,15 +434,18 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     # and the place hold none of the app's own endpoints (Flask builds those,
     # below), so a hit is the answer. Flask's context variables are read
     # directly: this runs for every link on every page.
-    if type(scope) is _FlaskScope and scope.links is not None:
+    if type(scope) is _FlaskScope:
         app_context = _app_ctx(None)
         if (
             app_context is not None
             and app_context.app is scope.app
             and _request_ctx(None) is not None
         ):
+            links = scope.links
+            if links is None:  # the request's first link: find the place's links
+                links = scope.links = scope.operator.partyline._links_for(scope.app, scope)
             try:
-                url = scope.links.get(_links_key(endpoint, values))
+                url = links.get(_links_key(endpoint, values))
             except TypeError:  # an unhashable value: built below
                 url = None
             if url is not None:
@@ -462,21 +466,11 @@ def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | No
     if own and in_request:
         return app.url_for(endpoint, **values)
     also: tuple[dict[t.Hashable, str], t.Hashable] | None = None
-    if in_request and type(scope) is _FlaskScope and scope.app is app:
-        # The links the party keeps for the app and the request's place,
-        # found at the request's first link to another app.
-        links = scope.links
-        if links is None:
-            links = scope.links = scope.operator.partyline._links_for(app, scope)
-        try:
-            key = _links_key(endpoint, values)
-            url = links.get(key)
-        except TypeError:  # an unhashable value: the party builds it
-            pass
-        else:
-            if url is not None:
-                return url
-            also = (links, key)
+    if in_request and type(scope) is _FlaskScope and scope.app is app and scope.links is not None:
+        # Not remembered yet (party_url looked): keep it there once built.
+        # An unhashable value never is.
+        with contextlib.suppress(TypeError):
+            also = (scope.links, _links_key(endpoint, values))
     return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, also=also)
 
 
