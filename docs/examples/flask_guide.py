@@ -37,6 +37,9 @@ def create_app() -> Flask:
             '<a href="{{ party_url("docs:page", name="install") }}">docs</a>'
             ' <a href="{{ party_url("catalog.item", id=7) }}">item 7</a>'
             " {{ partyline.name }}"
+            # The filter spelling, for links built in a loop:
+            "{% for n in [1, 2] %} <a href=\"{{ 'catalog.item'|party_url(id=n) }}\">{{ n }}</a>"
+            "{% endfor %}"
         )
 
     @app.route("/broken")
@@ -84,6 +87,7 @@ if __name__ == "__main__":
     client = Client(application)
     assert client.get("/").text == (
         '<a href="/docs/install">docs</a> <a href="/catalog/item/7">item 7</a> shop'
+        ' <a href="/catalog/item/1">1</a> <a href="/catalog/item/2">2</a>'
     )
     assert client.get("/broken").text.startswith(
         "no link: Could not build url for endpoint 'checkout' from Flask app 'shop'"
