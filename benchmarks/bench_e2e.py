@@ -14,8 +14,9 @@ with the servers for the CPU and so blur small differences.
 
 It first calls the same pages in its own process, party and bare side by
 side with no server: the time the party adds per request, far less noisy
-than any throughput; set against the bare server's time per request, it
-predicts the end-to-end ratio.
+than any throughput. Set against the bare server's time per request (the
+inverse of its throughput when the servers are pinned, below), it predicts
+the end-to-end ratio, printed under each page's measured one.
 
 On a machine with two CPUs or more the servers run on one CPU and ``wrk`` on
 the others (``--no-pin`` lets the system place them), so that a burst's
@@ -183,7 +184,8 @@ def _compare_wrk(
     *,
     rounds: int,
     what: str = "party / bare",
-) -> None:
+) -> float:
+    """Print the ratio of bursts on one path; return the bare site's median rate."""
     ratios: list[float] = []
     party_rates: list[float] = []
     bare_rates: list[float] = []
@@ -193,6 +195,7 @@ def _compare_wrk(
             rates.append(_burst_wrk(port, path, 2))
         ratios.append(party_rates[-1] / bare_rates[-1])
     _report(f"{label} {path}", party_rates, bare_rates, ratios, what)
+    return statistics.median(bare_rates)
 
 
 def _report(
@@ -229,7 +232,7 @@ def _compare(
     _report(label, party_rates, bare_rates, ratios)
 
 
-def _in_process(paths: list[str]) -> None:
+def _in_process(paths: list[str]) -> dict[str, float]:
     """The same pages called in this process with no server: the party's cost, quietly.
 
     The difference in time per request is what the party adds to the
@@ -253,14 +256,26 @@ def _in_process(paths: list[str]) -> None:
 
         return call
 
+    added: dict[str, float] = {}
     for path in paths:
         result = compare(
             f"in process, no server, {path}: party vs bare",
             request(party_app, path),
             request(bare_app, path),
         )
-        added = (result.subject_ns - result.baseline_ns) / 1000
-        print(f"{'':58} the party adds {added:.1f} µs per request", flush=True)
+        added[path] = (result.subject_ns - result.baseline_ns) / 1000
+        print(f"{'':58} the party adds {added[path]:.1f} µs per request", flush=True)
+    return added
+
+
+def _predict(path: str, added_us: float, bare_rate: float) -> None:
+    """The ratio the in-process difference predicts, the servers being on one CPU."""
+    server_us = 1e6 / bare_rate
+    print(
+        f"{'':58} predicted from in process: {server_us / (server_us + added_us):.3f}"
+        f" ({added_us:.1f} µs added to {server_us:.0f} µs a request)",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -271,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         "--no-pin", action="store_true", help="let the system place servers and load on CPUs"
     )
     args = parser.parse_args(argv)
-    _in_process(LINKING + PLAIN)
+    added = _in_process(LINKING + PLAIN)
     _pin(not args.no_pin and shutil.which("wrk") is not None)
     if _SERVER_CPUS is not None:
         print(f"servers on CPU {sorted(_SERVER_CPUS)}, wrk on CPU {sorted(_LOAD_CPUS or ())}")
@@ -290,7 +305,9 @@ def main(argv: list[str] | None = None) -> None:
         if shutil.which("wrk"):
             for label, paths in kinds:
                 for path in paths:
-                    _compare_wrk(label, party_port, bare_port, path, rounds=args.rounds)
+                    bare_rate = _compare_wrk(label, party_port, bare_port, path, rounds=args.rounds)
+                    if _SERVER_CPUS is not None:
+                        _predict(path, added[path], bare_rate)
             _compare_wrk(
                 "identical page",
                 control_port,
