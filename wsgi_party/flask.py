@@ -354,9 +354,9 @@ class _FlaskScope(RequestScope):
     """The scope of a Flask member's request, with the links its app built.
 
     ``links`` is the app's dict from the party's ``_links_for`` for this
-    request's place, found at the first link to another app; it lets
-    :func:`party_url` answer a link built before from one lookup keyed by
-    its own arguments.
+    request's place, found at the request's first :func:`party_url`; it
+    lets a link to another app built before be answered from one lookup
+    keyed by the call's own arguments.
     """
 
     __slots__ = ("app", "links")
