@@ -17,9 +17,10 @@ Initialise the extension on each app, mount the apps, wrap the dispatcher::
 Templates get the same helpers as Jinja globals: ``{{ party_url("post", id=3) }}``,
 ``{{ party_fragment("header") }}``, ``{% if party_identity() %}`` and
 ``partyline``; ``party_url`` is a filter too, the cheaper spelling in loops:
-``{{ "blog:post"|party_url(id=3) }}``. The app answers ``url`` (built exactly as its own ``url_for``
-builds it), ``ping``, ``routes`` and ``match``, plus ``identity`` and
-``layout`` when configured with ``identity=`` and ``fragments=``.
+``{{ "blog:post"|party_url(id=3) }}``. The app answers ``url`` (built
+exactly as its own ``url_for`` builds it), ``ping``, ``routes`` and
+``match``, plus ``identity`` and ``layout`` when configured with
+``identity=`` and ``fragments=``.
 """
 
 from __future__ import annotations
