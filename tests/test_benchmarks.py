@@ -35,3 +35,24 @@ def test_compare_reports_both_sides_and_their_ratio() -> None:
     assert result.ratio_min <= result.ratio <= result.ratio_max
     assert result.subject_ns > 0 and result.baseline_ns > 0
     assert "counting" in result.line()
+
+
+def test_bench_urls_measures_links_in_a_real_requests_context() -> None:
+    # The shop's side runs in the context its view saw, so that party_url
+    # there is what it is in a page: answered from the request's links.
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from benchmarks import bench_urls
+    from wsgi_party import WSGIParty, current_scope
+    from wsgi_party.flask import party_url
+
+    shop, blog = bench_urls.flask_apps()
+    with WSGIParty(DispatcherMiddleware(shop, {"/blog": blog})) as party:
+        context = bench_urls._request_context(party, shop)
+        scope = context.run(current_scope)
+        assert scope is not None
+        assert scope.operator is party.member("shop").operator
+        assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
+        links = getattr(scope, "links", None)
+        assert links is not None and "/blog/post/3" in links.values()
+        assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
