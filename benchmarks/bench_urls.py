@@ -111,17 +111,12 @@ def templates(shop_side: contextvars.Context, shop: t.Any) -> None:
     numbers = range(1, 11)
     pages = {name: shop_side.run(t.render, numbers=numbers) for name, t in spellings.items()}
     assert len(set(pages.values())) == 1, pages
-    render = {name: t.render for name, t in spellings.items()}
-    compare(
-        "Jinja, 10 links: party_url filter vs global",
-        lambda: shop_side.run(render["filter"], numbers=numbers),
-        lambda: shop_side.run(render["global"], numbers=numbers),
-    )
-    compare(
-        "Jinja, 10 links: party_url filter vs written out",
-        lambda: shop_side.run(render["filter"], numbers=numbers),
-        lambda: shop_side.run(render["written"], numbers=numbers),
-    )
+    for other, label in (("global", "global"), ("written", "written out")):
+        compare(
+            f"Jinja, 10 links: party_url filter vs {label}",
+            lambda: shop_side.run(spellings["filter"].render, numbers=numbers),
+            lambda other=other: shop_side.run(spellings[other].render, numbers=numbers),
+        )
 
 
 def main() -> None:

@@ -656,8 +656,7 @@ class WSGIParty:
         builds the endpoint from its values alone (their ``pure`` says so;
         see :func:`~wsgi_party.url_handler`), keyed by everything the URL
         depends on, and under ``link`` (a ``_link_key``) and in ``also`` as
-        well;
-        any connect, disconnect or close forgets them all.
+        well; any connect, disconnect or close forgets them all.
         """
         if not self._ready:
             self._not_ready()
@@ -863,27 +862,44 @@ def _keep(into: tuple[dict[t.Hashable, str], t.Hashable], url: str) -> None:
     links[key] = url
 
 
+def _call_key(endpoint: str, values: t.Mapping[str, t.Any]) -> t.Hashable:
+    """The arguments of a ``url_for``-like call, as a key: endpoint and values.
+
+    Each value comes with its type (``1`` and ``True`` build different URLs):
+    the endpoint alone, or a tuple of it and every name, value and type; one
+    shape for each number of values. Calls with none, one or two values are
+    far the most common, so those are spelled out (a third of the cost of
+    the general form). Raises ``TypeError`` for an unhashable value.
+    """
+    size = len(values)
+    if not size:
+        return endpoint
+    if size == 1:
+        ((name, value),) = values.items()
+        return (endpoint, name, value, type(value))
+    if size == 2:
+        (name, value), (other, second) = values.items()
+        return (endpoint, name, value, type(value), other, second, type(second))
+    return (endpoint, *values, *values.values(), *map(type, values.values()))
+
+
 def _link_key(
     endpoint: str,
-    asker: object,
+    asker: PartylineOperator | None,
     scope: RequestScope,
     values: t.Mapping[str, t.Any],
 ) -> tuple[t.Any, ...]:
     """The key :meth:`WSGIParty._url_for` remembers a URL under, in a request.
 
-    The arguments as given, who asks (an operator, ``None`` for the party,
-    or an integration's own token), and the request's place (its member and
-    ``SCRIPT_NAME``, which give the party's root); value types count
-    because ``1`` and ``True`` build different URLs. Raises ``TypeError``
-    for unhashable values.
+    Who asks (an operator, ``None`` for the party), the request's place (its
+    member and ``SCRIPT_NAME``, which give the party's root) and the call
+    (:func:`_call_key`). Raises ``TypeError`` for unhashable values.
     """
     return (
-        endpoint,
         asker,
         scope.operator,
         scope.environ.get("SCRIPT_NAME"),
-        *values.items(),
-        *map(type, values.values()),
+        _call_key(endpoint, values),
     )
 
 

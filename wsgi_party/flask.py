@@ -55,6 +55,7 @@ from wsgi_party import (
     url_handler,
 )
 from wsgi_party._context import RequestScope, _get_scope, _reset_scope, _set_scope
+from wsgi_party._party import _call_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -446,7 +447,7 @@ def party_url(endpoint: str, **values: t.Any) -> str:
             if links is None:  # the request's first link: find the place's links
                 links = scope.links = scope.operator.partyline._links_for(scope.app, scope)
             try:
-                url = links.get(_links_key(endpoint, values))
+                url = links.get(_call_key(endpoint, values))
             except TypeError:  # an unhashable value: built below
                 url = None
             if url is not None:
@@ -471,7 +472,7 @@ def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | No
         # Not remembered yet (party_url looked): keep it there once built.
         # An unhashable value never is.
         with contextlib.suppress(TypeError):
-            also = (scope.links, _links_key(endpoint, values))
+            also = (scope.links, _call_key(endpoint, values))
     return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, also=also)
 
 
@@ -515,28 +516,6 @@ def _ask_party(
     finally:
         if token is not None:
             unbind_request(token)
-
-
-def _links_key(endpoint: str, values: dict[str, t.Any]) -> t.Hashable:
-    """What :func:`party_url` keeps a link under in its scope's links.
-
-    The endpoint and values as given, each value with its type (``1`` and
-    ``True`` build different URLs): the endpoint alone, or a tuple of it and
-    every name, value and type; one shape for each number of values. Links
-    have none, one or two values far more often than more, so those are
-    spelled out (a third of the cost of the general form). Raises
-    ``TypeError`` for an unhashable value.
-    """
-    size = len(values)
-    if not size:
-        return endpoint
-    if size == 1:
-        ((name, value),) = values.items()
-        return (endpoint, name, value, type(value))
-    if size == 2:
-        (name, value), (other, second) = values.items()
-        return (endpoint, name, value, type(value), other, second, type(second))
-    return (endpoint, *values, *values.values(), *map(type, values.values()))
 
 
 #: The keyword options of url_for, as opposed to route values.
