@@ -5,7 +5,7 @@ Each prints side-by-side ratios measured in one run; none of them fails.
 
 from __future__ import annotations
 
-from benchmarks import bench_core, bench_dispatch, bench_e2e, bench_urls
+from benchmarks import bench_core, bench_dispatch, bench_e2e, bench_instructions, bench_urls
 
 if __name__ == "__main__":
     print("# core")
@@ -16,3 +16,5 @@ if __name__ == "__main__":
     bench_dispatch.main()
     print("# end to end")
     bench_e2e.main([])
+    print("# end to end, counted (valgrind)")
+    bench_instructions.main([])

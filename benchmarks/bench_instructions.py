@@ -1,0 +1,154 @@
+"""End to end, counted: instructions a gunicorn worker runs per request, party vs bare.
+
+Run with ``python -m benchmarks.bench_instructions [--requests N] [PATH ...]``
+(it needs Debian's ``valgrind``; about a minute per page). For each page it
+starts the site of ``benchmarks/e2e_site.py`` under ``valgrind
+--tool=callgrind``, one gunicorn sync worker on 127.0.0.1, party and bare,
+sends the page some warm-up requests and then ``N`` more, and does the same
+with none more: the difference over ``N`` is what one request costs the
+worker, server included, in instructions.
+
+Throughput on a shared machine moves by several per cent from one second to
+the next; an instruction count does not (the same run gives the same count
+to a few thousandths). The ratio bare / party of instructions per request
+reads as the end-to-end throughput ratio would if both ran at the same
+speed per instruction; on this project's machine the CPU-time ratio that
+``bench_e2e`` measures comes out at or a little below it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = {"party": "benchmarks.e2e_site:party_app", "bare": "benchmarks.e2e_site:bare_app"}
+PAGES = ["/", "/blog/post/3", "/catalog", "/about"]
+WARM_UP = 50
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def worker_instructions(out_dir: Path, arbiter_pid: int) -> int:
+    """Instructions the gunicorn worker ran: its callgrind file, not the arbiter's.
+
+    Each process valgrind follows writes ``callgrind.<pid>``, whose
+    ``summary:`` line is the count. There is one worker: every file but the
+    arbiter's.
+    """
+    counts = []
+    for path in out_dir.glob("callgrind.*"):
+        if path.name == f"callgrind.{arbiter_pid}":
+            continue
+        for line in path.read_text().splitlines():
+            if line.startswith("summary:"):
+                counts.append(int(line.split()[1]))
+                break
+    if len(counts) != 1:
+        raise RuntimeError(f"expected one worker's count in {out_dir}, found {len(counts)}")
+    return counts[0]
+
+
+def count(site: str, path: str, requests: int) -> int:
+    """Instructions one worker of ``site`` ran, serving ``path`` WARM_UP + ``requests`` times."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="wsgi-party-callgrind-") as directory:
+        out_dir = Path(directory)
+        process = subprocess.Popen(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--trace-children=yes",
+                f"--callgrind-out-file={out_dir}/callgrind.%p",
+                f"--log-file={out_dir}/valgrind.%p",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "1",
+                "--timeout",
+                "300",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                SITES[site],
+            ],
+            cwd=ROOT,
+            # The same hash seed in every run: dicts and sets lay out alike.
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"},
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    _get(port, "/about")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError(f"{site} did not start under valgrind") from None
+                    time.sleep(0.5)
+            for _ in range(WARM_UP + requests):
+                status = _get(port, path)
+                if status != 200:
+                    raise RuntimeError(f"{site} answered {status} on {path}")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=120)
+        return worker_instructions(out_dir, process.pid)
+
+
+def per_request(site: str, path: str, requests: int) -> float:
+    """Instructions per request of ``path`` in a worker of ``site``."""
+    with ThreadPoolExecutor(2) as pool:
+        served = pool.submit(count, site, path, requests)
+        idle = pool.submit(count, site, path, 0)
+        return (served.result() - idle.result()) / requests
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("paths", nargs="*", default=PAGES, help="pages (default: all four)")
+    parser.add_argument("--requests", type=int, default=300, help="requests counted per run")
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt-get install valgrind); nothing counted")
+        return
+    for path in args.paths:
+        party = per_request("party", path, args.requests)
+        bare = per_request("bare", path, args.requests)
+        print(
+            f"{'instructions per request, gunicorn worker, ' + path:<58}"
+            f" {party:10,.0f} vs {bare:10,.0f}   bare / party {bare / party:5.3f}"
+            f"  (the party adds {party - bare:,.0f})",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
