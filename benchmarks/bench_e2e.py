@@ -158,20 +158,25 @@ def _burst(port: int, requests: int, paths: list[str], threads: int = 4) -> floa
     return per_thread * threads / elapsed
 
 
-def _cpu_ns(process: subprocess.Popen[bytes]) -> int | None:
-    """CPU time a gunicorn server (its arbiter and workers) has used, in ns.
+def _family(pid: int) -> list[int]:
+    """``pid`` and its children (a gunicorn arbiter and its workers), from ``/proc``."""
+    pids = [pid]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            pids.extend(int(child) for child in children.read().split())
+    return pids
+
+
+def _cpu_ns(pid: int) -> int | None:
+    """CPU time a gunicorn server (arbiter ``pid`` and its workers) has used, in ns.
 
     Read from Linux's ``/proc/<pid>/schedstat``; ``None`` where it is not
     available, and then only throughputs are compared.
     """
     try:
-        pids = [process.pid]
-        for task in os.listdir(f"/proc/{process.pid}/task"):
-            with open(f"/proc/{process.pid}/task/{task}/children") as children:
-                pids.extend(int(pid) for pid in children.read().split())
         total = 0
-        for pid in pids:
-            with open(f"/proc/{pid}/schedstat") as schedstat:
+        for member in _family(pid):
+            with open(f"/proc/{member}/schedstat") as schedstat:
                 total += int(schedstat.read().split()[0])
     except (OSError, ValueError, IndexError):
         return None
@@ -240,10 +245,10 @@ def _compare_wrk(
     bare_rates: list[float] = []
     for index in range(rounds):
         pair = (party, bare) if index % 2 == 0 else (bare, party)
-        before = {port: _cpu_ns(process) for process, port in pair}
+        before = {port: _cpu_ns(process.pid) for process, port in pair}
         loads = {port: _wrk(port, path, seconds) for _, port in pair}
         done = {port: _requests(loads[port], path, seconds) for _, port in pair}
-        after = {port: _cpu_ns(process) for process, port in pair}
+        after = {port: _cpu_ns(process.pid) for process, port in pair}
         (party_count, party_rate), (bare_count, bare_rate) = done[party[1]], done[bare[1]]
         party_rates.append(party_rate)
         bare_rates.append(bare_rate)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from werkzeug.test import Client
 
-from benchmarks import bench_e2e
+from benchmarks import bench_e2e, bench_instructions
 from benchmarks.e2e_site import bare_app, party_app
 from benchmarks.harness import compare
 
@@ -56,3 +62,43 @@ def test_bench_urls_measures_links_in_a_real_requests_context() -> None:
         links = getattr(scope, "links", None)
         assert links is not None and "/blog/post/3" in links.values()
         assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_e2e_counts_the_cpu_time_of_a_server_and_its_workers() -> None:
+    # A parent with one child, as a gunicorn arbiter with its worker.
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert bench_e2e._family(parent.pid) == [parent.pid, child]
+        own = int(Path(f"/proc/{parent.pid}/schedstat").read_text().split()[0])
+        child_own = int(Path(f"/proc/{child}/schedstat").read_text().split()[0])
+        used = bench_e2e._cpu_ns(parent.pid)  # read last: times only grow
+        assert used is not None and used >= own + child_own > own
+    finally:
+        for pid in bench_e2e._family(parent.pid)[1:]:
+            os.kill(pid, signal.SIGTERM)
+        parent.terminate()
+        parent.wait(timeout=10)
+
+
+def test_instructions_are_the_workers_not_the_arbiters(tmp_path: Path) -> None:
+    (tmp_path / "callgrind.100").write_text("events: Ir\nsummary: 5\n")
+    (tmp_path / "callgrind.101").write_text("events: Ir\nsummary: 42\ntotals: 42\n")
+    (tmp_path / "valgrind.101").write_text("summary: 7\n")
+    assert bench_instructions.worker_instructions(tmp_path, arbiter_pid=100) == 42
+    (tmp_path / "callgrind.102").write_text("summary: 43\n")
+    with pytest.raises(RuntimeError, match="expected one worker's count"):
+        bench_instructions.worker_instructions(tmp_path, arbiter_pid=100)
