@@ -93,22 +93,25 @@ def _on(cpus: set[int] | None) -> t.Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
+def gunicorn(target: str, port: int, workers: int) -> list[str]:
+    """The command that serves ``target`` with gunicorn on 127.0.0.1:``port``.
+
+    Several servers run at once, so gunicorn's control socket (one path per
+    user) is turned off, where the installed gunicorn has one.
+    """
+    from gunicorn.config import KNOWN_SETTINGS
+
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    if any("--no-control-socket" in setting.cli for setting in KNOWN_SETTINGS if setting.cli):
+        command.append("--no-control-socket")
+    return [*command, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
+
+
 def _start(target: str) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     with _on(_SERVER_CPUS):  # the workers inherit it from the arbiter
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                target,
-            ],
+            gunicorn(target, port, workers=2),
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
@@ -123,8 +126,8 @@ def _start(target: str) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError(f"{target} did not start on 127.0.0.1:{port}")
 
 
-def _get(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def _get(port: int, path: str, timeout: float = 10) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("GET", path)
         response = connection.getresponse()

@@ -19,39 +19,21 @@ speed per instruction; on this project's machine the CPU-time ratio that
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.bench_e2e import _free_port, _get, gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {"party": "benchmarks.e2e_site:party_app", "bare": "benchmarks.e2e_site:bare_app"}
 PAGES = ["/", "/blog/post/3", "/catalog", "/about"]
 WARM_UP = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
 
 
 def worker_instructions(out_dir: Path, arbiter_pid: int) -> int:
@@ -86,18 +68,10 @@ def count(site: str, path: str, requests: int) -> int:
                 "--trace-children=yes",
                 f"--callgrind-out-file={out_dir}/callgrind.%p",
                 f"--log-file={out_dir}/valgrind.%p",
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "1",
+                # The worker runs some 50 times slower under valgrind.
+                *gunicorn(SITES[site], port, workers=1),
                 "--timeout",
                 "300",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                SITES[site],
             ],
             cwd=ROOT,
             # The same hash seed in every run: dicts and sets lay out alike.
@@ -107,14 +81,14 @@ def count(site: str, path: str, requests: int) -> int:
             deadline = time.monotonic() + 180
             while True:
                 try:
-                    _get(port, "/about")
+                    _get(port, "/about", timeout=120)
                     break
                 except OSError:
                     if time.monotonic() > deadline or process.poll() is not None:
                         raise RuntimeError(f"{site} did not start under valgrind") from None
                     time.sleep(0.5)
             for _ in range(WARM_UP + requests):
-                status = _get(port, path)
+                status = _get(port, path, timeout=120)
                 if status != 200:
                     raise RuntimeError(f"{site} answered {status} on {path}")
         finally:
