@@ -71,9 +71,10 @@ def test_e2e_counts_the_cpu_time_of_a_server_and_its_workers() -> None:
         [
             sys.executable,
             "-c",
+            # The child says it has started (so it has used some CPU), then waits.
+            "CHILD = 'import time; print(\"started\", flush=True); time.sleep(60)'\n"
             "import subprocess, sys, time\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-            "print(child.pid, flush=True)\n"
+            "print(subprocess.Popen([sys.executable, '-c', CHILD]).pid, flush=True)\n"
             "time.sleep(60)\n",
         ],
         stdout=subprocess.PIPE,
@@ -82,6 +83,7 @@ def test_e2e_counts_the_cpu_time_of_a_server_and_its_workers() -> None:
     try:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
+        assert parent.stdout.readline() == "started\n"
         assert bench_e2e._family(parent.pid) == [parent.pid, child]
         own = int(Path(f"/proc/{parent.pid}/schedstat").read_text().split()[0])
         child_own = int(Path(f"/proc/{child}/schedstat").read_text().split()[0])
