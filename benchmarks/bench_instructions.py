@@ -9,8 +9,11 @@ with none more: the difference over ``N`` is what one request costs the
 worker, server included, in instructions.
 
 Throughput on a shared machine moves by several per cent from one second to
-the next; an instruction count does not (the same run gives the same count
-to a few thousandths). The ratio bare / party of instructions per request
+the next; an instruction count does not: a rerun gives the same count to
+about a thousandth. (Two builds of the same code can differ by up to half a
+per cent, as CPython's type attribute cache collides differently; compare
+smaller changes over several builds.) The ratio bare / party of instructions
+per request
 reads as the end-to-end throughput ratio would if both ran at the same
 speed per instruction; on this project's machine the CPU-time ratio that
 ``bench_e2e`` measures comes out at or a little below it.
