@@ -52,6 +52,9 @@ import typing as t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The two sites, for gunicorn.
+PARTY_SITE = "benchmarks.e2e_site:party_app"
+BARE_SITE = "benchmarks.e2e_site:bare_app"
 #: Pages that build cross-app links (through the party, or written by hand).
 LINKING = ["/", "/blog/post/3", "/catalog"]
 #: A page identical in both sites.
@@ -99,7 +102,7 @@ def gunicorn(target: str, port: int, workers: int) -> list[str]:
     Several servers run at once, so gunicorn's control socket (one path per
     user) is turned off, where the installed gunicorn has one.
     """
-    from gunicorn.config import KNOWN_SETTINGS
+    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
 
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
     if any("--no-control-socket" in setting.cli for setting in KNOWN_SETTINGS if setting.cli):
@@ -252,20 +255,16 @@ def _compare_wrk(
         loads = {port: _wrk(port, path, seconds) for _, port in pair}
         done = {port: _requests(loads[port], path, seconds) for _, port in pair}
         after = {port: _cpu_ns(process.pid) for process, port in pair}
-        (party_count, party_rate), (bare_count, bare_rate) = done[party[1]], done[bare[1]]
-        party_rates.append(party_rate)
-        bare_rates.append(bare_rate)
-        ratios.append(party_rate / bare_rate)
-        costs = [
-            (end - begin) / count
-            for begin, end, count in (
-                (before[party[1]], after[party[1]], party_count),
-                (before[bare[1]], after[bare[1]], bare_count),
-            )
-            if begin is not None and end is not None and count
-        ]
-        if len(costs) == 2 and costs[0] > 0:
-            cpu_ratios.append(costs[1] / costs[0])
+        party_rates.append(done[party[1]][1])
+        bare_rates.append(done[bare[1]][1])
+        ratios.append(party_rates[-1] / bare_rates[-1])
+        cost = {}  # CPU ns per request, where /proc tells
+        for port, (count, _) in done.items():
+            start, end = before[port], after[port]
+            if start is not None and end is not None and count and end > start:
+                cost[port] = (end - start) / count
+        if len(cost) == 2:
+            cpu_ratios.append(cost[bare[1]] / cost[party[1]])
     _report(f"{label} {path}", party_rates, bare_rates, ratios, what, judge=not cpu_ratios)
     if cpu_ratios:
         verdict = (
@@ -320,7 +319,7 @@ def _compare(
     _report(label, party_rates, bare_rates, ratios)
 
 
-def _in_process(paths: list[str]) -> dict[str, float]:
+def _in_process(paths: list[str]) -> None:
     """The same pages called in this process with no server: the party's cost, warm.
 
     The difference in time per request is what the party adds when its code
@@ -345,16 +344,14 @@ def _in_process(paths: list[str]) -> dict[str, float]:
 
         return call
 
-    added: dict[str, float] = {}
     for path in paths:
         result = compare(
             f"in process, no server, {path}: party vs bare",
             request(party_app, path),
             request(bare_app, path),
         )
-        added[path] = (result.subject_ns - result.baseline_ns) / 1000
-        print(f"{'':58} the party adds {added[path]:.1f} µs per request", flush=True)
-    return added
+        added = (result.subject_ns - result.baseline_ns) / 1000
+        print(f"{'':58} the party adds {added:.1f} µs per request", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -372,11 +369,11 @@ def main(argv: list[str] | None = None) -> None:
     if _SERVER_CPUS is not None:
         print(f"servers on CPU {sorted(_SERVER_CPUS)}, wrk on CPU {sorted(_LOAD_CPUS or ())}")
     servers = [
-        _start("benchmarks.e2e_site:bare_app"),
-        _start("benchmarks.e2e_site:party_app"),
+        _start(BARE_SITE),
+        _start(PARTY_SITE),
         # The control: the bare site again, so that the spread of the same
         # site measured against itself shows how far this machine can tell.
-        _start("benchmarks.e2e_site:bare_app"),
+        _start(BARE_SITE),
     ]
     bare, party, control = servers
     bare_port, party_port = bare[1], party[1]

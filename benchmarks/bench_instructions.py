@@ -31,11 +31,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.bench_e2e import _free_port, _get, gunicorn
+from benchmarks.bench_e2e import (
+    BARE_SITE,
+    LINKING,
+    PARTY_SITE,
+    PLAIN,
+    ROOT,
+    _free_port,
+    _get,
+    gunicorn,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SITES = {"party": "benchmarks.e2e_site:party_app", "bare": "benchmarks.e2e_site:bare_app"}
-PAGES = ["/", "/blog/post/3", "/catalog", "/about"]
+SITES = {"party": PARTY_SITE, "bare": BARE_SITE}
 WARM_UP = 50
 
 
@@ -110,7 +117,9 @@ def per_request(site: str, path: str, requests: int) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("paths", nargs="*", default=PAGES, help="pages (default: all four)")
+    parser.add_argument(
+        "paths", nargs="*", default=LINKING + PLAIN, help="pages (default: all four)"
+    )
     parser.add_argument("--requests", type=int, default=300, help="requests counted per run")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
