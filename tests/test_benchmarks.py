@@ -59,8 +59,8 @@ def test_bench_urls_measures_links_in_a_real_requests_context() -> None:
         assert scope is not None
         assert scope.operator is party.member("shop").operator
         assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
-        links = getattr(scope, "links", None)
-        assert links is not None and "/blog/post/3" in links.values()
+        # Answered from the party's memory of links the second time.
+        blog.url_map._rules_by_endpoint.clear()
         assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
 
 

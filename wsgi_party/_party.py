@@ -46,6 +46,7 @@ from ._exceptions import (
     UrlBuildError,
 )
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
+from ._links import DEFAULT_MAX_BYTES, LinkMemory, call_key
 from ._operator import Handler, PartylineOperator
 from ._url import UrlRequest
 
@@ -97,9 +98,13 @@ class WSGIParty:
     ``lazy=True`` the invitations wait for the first request or ask, and go
     out exactly once however many threads arrive together. ``base_url``
     (``"https://example.com"``) locates URLs built outside any request.
+    ``url_memory_bytes`` bounds the memory of finished links (all of them
+    together, in bytes; ``0`` remembers none): see :ref:`url-memory`.
 
     .. versionchanged:: 0.2
        ``invites`` defaults to discovery; added ``lazy`` and ``base_url``.
+    .. versionchanged:: 0.3
+       Added ``url_memory_bytes``.
     """
 
     #: Key of the operator in the invitation's environ.
@@ -119,6 +124,7 @@ class WSGIParty:
         *,
         lazy: bool = False,
         base_url: str | None = None,
+        url_memory_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.application = application  # see the property: it also sets _dispatcher
         self.ignore_missing_services = ignore_missing_services
@@ -144,10 +150,8 @@ class WSGIParty:
         # a party not ready yet (see _handlers_for).
         self._live: dict[str, list[Handler]] = {}
         self._in_flight: list[PartylineOperator] = []
-        #: Finished URLs of pure builds (see _build_url).
-        self._urls: dict[tuple[t.Any, ...], str] = {}
-        #: The same, kept per place for integrations (see _links_for).
-        self._places: dict[tuple[t.Any, ...], dict[t.Hashable, str]] = {}
+        #: Finished links, exact and bounded (see wsgi_party._links).
+        self._links = LinkMemory(url_memory_bytes)
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()
@@ -378,7 +382,7 @@ class WSGIParty:
                 f"service name must be a non-empty string, got {service_name!r}"
             )
         self.handlers.setdefault(service_name, []).append(handler)
-        self._forget_urls()
+        self._links.clear()
 
     def disconnect(self, service_name: str, handler: Handler) -> None:
         """Disconnect ``handler`` from ``service_name``."""
@@ -395,7 +399,7 @@ class WSGIParty:
             if strict:
                 raise ValueError(service_name)
             return
-        self._forget_urls()
+        self._links.clear()
         # Copy-on-write: a concurrent ask iterating the old list is unaffected.
         remaining = list(handlers)
         remaining.remove(handler)
@@ -541,7 +545,9 @@ class WSGIParty:
 
     def _no_target(
         self, member: object, service_name: str
-    ) -> NoSuchMember | NoAnswer | InvalidServiceName:
+    ) -> NoSuchMember | NoAnswer | InvalidServiceName | PartyClosed:
+        if self._state == _CLOSED:  # closed while the ask was under way
+            return PartyClosed(f"cannot ask member {member!r}: this party is closed")
         try:
             operator = self._by_name[member]  # type: ignore[index]
         except (KeyError, TypeError):
@@ -595,36 +601,51 @@ class WSGIParty:
         endpoint: str,
         values: dict[str, t.Any],
         operator: PartylineOperator | None,
-        also: tuple[dict[t.Hashable, str], t.Hashable] | None = None,
+        link: t.Hashable | None = None,
     ) -> str:
-        """``url_for`` for a party or an operator: a remembered URL, else a build.
+        """``url_for`` for a party or an operator: a remembered link, else a build.
 
-        Inside a request the finished URL is looked up first, in one dict
-        lookup keyed by ``_link_key``, before any
-        :class:`~wsgi_party.UrlRequest` is made. ``values`` is not changed.
-        An integration may pass ``also``, a dict from :meth:`_links_for` and
-        a key of its own, to have the URL kept there too when it is
-        remembered.
+        The link is looked up first, keyed by :meth:`_link_key`, before any
+        :class:`~wsgi_party.UrlRequest` is made; ``values`` is not changed.
+        An integration that looked the link up itself under a key of its own
+        passes that key as ``link``, and the URL is remembered under it.
         """
-        scope = _get_scope()
-        key: tuple[t.Any, ...] | None = None
-        if scope is not None:
-            try:
-                key = _link_key(endpoint, operator, scope, values)
-                url = self._urls.get(key)
-            except TypeError:  # an unhashable value (a list)
-                key = None
-            else:
+        if link is None:
+            link = self._link_key(endpoint, values, operator, _get_scope())
+            if link is not None:
+                url = self._links.get(link)
                 if url is not None:
-                    if also is not None:
-                        _keep(also, url)
                     return url
-                if not _LOCATING.isdisjoint(values):  # an external URL depends on the host too
-                    key = also = None
-        else:
-            also = None
+        generation = self._links.generation
         request = UrlRequest.from_url_for(endpoint, dict(values))
-        return self._build_url(request, operator, key, also)
+        url, pure = self._build_url(request, operator)
+        if link is not None and pure:
+            self._links.remember(link, url, generation)
+        return url
+
+    def _link_key(
+        self,
+        endpoint: str,
+        values: t.Mapping[str, t.Any],
+        asker: object,
+        scope: RequestScope | None,
+    ) -> t.Hashable | None:
+        """The key a link is remembered under, or ``None`` if it never is.
+
+        A link depends on who asks (an app never answers itself), the place
+        it is built from and the call. Inside a request the place is the
+        request's member and ``SCRIPT_NAME`` (which give the party's root);
+        an external link depends on the request's host too and is never
+        remembered there. Outside a request the place is :attr:`base_url`.
+        """
+        call = call_key(endpoint, values)
+        if call is None:
+            return None
+        if scope is None:
+            return (asker, None, self.base_url, call)
+        if not _LOCATING.isdisjoint(values):
+            return None
+        return (asker, scope.operator, scope.environ.get("SCRIPT_NAME"), call)
 
     def _split_target(self, endpoint: str) -> tuple[str | None, str]:
         """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
@@ -640,50 +661,37 @@ class WSGIParty:
 
         Raises :class:`~wsgi_party.UrlBuildError` (a ``LookupError``) naming
         the endpoint and the members asked when no member can build it.
+        ``request`` is not changed. It is built every time: only
+        :meth:`url_for` and the integrations' helpers remember links.
         """
-        return self._build_url(request.located(self.base_url), operator)
+        located = UrlRequest(
+            request.endpoint,
+            request.values,
+            request.external,
+            request.anchor,
+            request.method,
+            script_root=request.script_root,
+            scheme=request.scheme,
+            host=request.host,
+        )
+        return self._build_url(located, operator)[0]
 
     def _build_url(
-        self,
-        request: UrlRequest,
-        operator: PartylineOperator | None,
-        link: tuple[t.Any, ...] | None = None,
-        also: tuple[dict[t.Hashable, str], t.Hashable] | None = None,
-    ) -> str:
-        """:meth:`build_url` for a request made just now, located in place.
+        self, request: UrlRequest, operator: PartylineOperator | None
+    ) -> tuple[str, bool]:
+        """Build the URL for ``request``, located and targeted in place.
 
-        Finished URLs are remembered when every handler that could answer
-        builds the endpoint from its values alone (their ``pure`` says so;
-        see :func:`~wsgi_party.url_handler`), keyed by everything the URL
-        depends on, and under ``link`` (a ``_link_key``) and in ``also`` as
-        well; any connect, disconnect or close forgets them all.
+        ``request`` must be the caller's own (made just now): its location is
+        filled in and its endpoint loses the member's name. Returns the URL
+        and whether every handler that could have answered builds the
+        endpoint from its values alone (their ``pure`` says so; see
+        :func:`~wsgi_party.url_handler`), so that the link may be remembered.
         """
         if not self._ready:
             self._not_ready()
         request._locate(self.base_url)
         endpoint = request.endpoint
         target, request.endpoint = self._split_target(endpoint)
-        location = (
-            request.method,
-            request.anchor,
-            request.external,
-            request.script_root,
-            request.scheme,
-            request.host,
-        )
-        key: tuple[t.Any, ...] | None
-        try:
-            key = _url_key(target, request.endpoint, location, operator, request.values)
-            url: str | None = self._urls.get(key)
-        except TypeError:  # an unhashable value (a list): build it afresh
-            key = None
-        else:
-            if url is not None:
-                if link is not None:
-                    self._remember(link, url)
-                if also is not None:
-                    _keep(also, url)
-                return url
         if target is not None:
             try:
                 url = self.ask(target, "url", request)
@@ -693,7 +701,10 @@ class WSGIParty:
                     endpoint,
                     (target,),
                 ) from None
-            handlers: t.Iterable[Handler] = self._by_name[target].services.get("url", ())
+            member = self._by_name.get(target)
+            if member is None:  # the party closed while the member built it
+                return url, False
+            handlers: t.Iterable[Handler] = member.services.get("url", ())
         else:
             try:
                 url = self.ask_first("url", request, operator)
@@ -711,54 +722,16 @@ class WSGIParty:
                 ) from None
             skip = operator.handlers if operator is not None else ()
             handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
-        if key is not None and _all_pure(handlers, request.endpoint):
-            self._remember(key, url)
-            if link is not None:
-                self._remember(link, url)
-            if also is not None:
-                _keep(also, url)
-        return url
-
-    def _remember(self, key: tuple[t.Any, ...], url: str) -> None:
-        """Keep ``url`` under ``key``; the memory is bounded by starting over."""
-        if len(self._urls) >= _REMEMBERED:
-            self._urls.clear()
-        self._urls[key] = url
-
-    def _links_for(self, asker: object, scope: RequestScope) -> dict[t.Hashable, str]:
-        """The URLs ``asker`` had built in the place of ``scope``, by its own keys.
-
-        An integration keeps a request's links here, looked up by the
-        arguments of its helper alone, after the party built them with
-        :meth:`_url_for` (its ``also``). The place is the request's member and
-        ``SCRIPT_NAME``. They are forgotten with every other remembered URL,
-        in place, so a request holding the dict sees that too. Past
-        ``_PLACES`` places all are dropped and the count starts over (a
-        request under way keeps its dict for the rest of the request).
-        """
-        place = (asker, scope.operator, scope.environ.get("SCRIPT_NAME"))
-        links = self._places.get(place)
-        if links is None:
-            if len(self._places) >= _PLACES:
-                self._forget_urls(drop=True)
-            links = self._places.setdefault(place, {})
-        return links
-
-    def _forget_urls(self, *, drop: bool = False) -> None:
-        """Forget every finished URL this party remembers; ``drop`` the places too."""
-        self._urls.clear()
-        for links in list(self._places.values()):
-            links.clear()
-        if drop:
-            self._places.clear()
+        return url, _all_pure(handlers, request.endpoint)
 
     def clear_url_cache(self) -> None:
-        """Forget every remembered URL, here and in each member's ``url`` handler.
+        """Forget every remembered link, here and in each member's ``url`` handler.
 
         Call it after changing routes at run time; connecting or
-        disconnecting handlers already does it.
+        disconnecting handlers already does it. A link being built while it
+        runs is not remembered.
         """
-        self._forget_urls()
+        self._links.clear()
         for handler in self.handlers.get("url", ()):
             clear = getattr(handler, "cache_clear", None)
             if clear is not None:
@@ -790,7 +763,7 @@ class WSGIParty:
         for operator in operators:
             operator._release()
         self.handlers.clear()
-        self._forget_urls(drop=True)
+        self._links.clear()
         _live_parties.discard(self)
 
     def __enter__(self) -> WSGIParty:
@@ -846,90 +819,6 @@ def _reinit_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reinit_after_fork)
-
-
-#: How many finished URLs a party remembers (per place, for _links_for)
-#: before it starts over, and how many places.
-_REMEMBERED = 4096
-_PLACES = 256
-
-
-def _keep(into: tuple[dict[t.Hashable, str], t.Hashable], url: str) -> None:
-    """Keep ``url`` in a dict from :meth:`WSGIParty._links_for` under a key."""
-    links, key = into
-    if len(links) >= _REMEMBERED:
-        links.clear()
-    links[key] = url
-
-
-def _call_key(endpoint: str, values: t.Mapping[str, t.Any]) -> t.Hashable:
-    """The arguments of a ``url_for``-like call, as a key: endpoint and values.
-
-    Each value comes with its type (``1`` and ``True`` build different URLs):
-    the endpoint alone, or a tuple of it and every name, value and type; one
-    shape for each number of values. Calls with none, one or two values are
-    far the most common, so those are spelled out (a third of the cost of
-    the general form). Raises ``TypeError`` for an unhashable value.
-    """
-    size = len(values)
-    if not size:
-        return endpoint
-    # The names come from unpacking the mapping and each value from its
-    # subscript, which makes no item tuples: about 450 fewer instructions
-    # per link than unpacking ``values.items()``.
-    if size == 1:
-        (name,) = values
-        value = values[name]
-        return (endpoint, name, value, type(value))
-    if size == 2:
-        name, other = values
-        value = values[name]
-        second = values[other]
-        return (endpoint, name, value, type(value), other, second, type(second))
-    return (endpoint, *values, *values.values(), *map(type, values.values()))
-
-
-def _link_key(
-    endpoint: str,
-    asker: PartylineOperator | None,
-    scope: RequestScope,
-    values: t.Mapping[str, t.Any],
-) -> tuple[t.Any, ...]:
-    """The key :meth:`WSGIParty._url_for` remembers a URL under, in a request.
-
-    Who asks (an operator, ``None`` for the party), the request's place (its
-    member and ``SCRIPT_NAME``, which give the party's root) and the call
-    (:func:`_call_key`). Raises ``TypeError`` for unhashable values.
-    """
-    return (
-        asker,
-        scope.operator,
-        scope.environ.get("SCRIPT_NAME"),
-        _call_key(endpoint, values),
-    )
-
-
-def _url_key(
-    target: str | None,
-    endpoint: str,
-    location: tuple[t.Any, ...],
-    asker: PartylineOperator | None,
-    values: t.Mapping[str, t.Any],
-) -> tuple[t.Any, ...]:
-    """What a finished URL depends on: who is asked, for what, from where.
-
-    The asker counts only for asks around (it never answers itself); value
-    types count because ``1`` and ``True`` build different paths. Raises
-    ``TypeError`` for unhashable values.
-    """
-    return (
-        target,
-        endpoint,
-        location,
-        None if target is not None or asker is None else id(asker),
-        *values.items(),
-        *map(type, values.values()),
-    )
 
 
 def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:

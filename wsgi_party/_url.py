@@ -19,6 +19,7 @@ external URLs (from the current request, else from the party's ``base_url``).
 from __future__ import annotations
 
 import typing as t
+import warnings
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -297,7 +298,7 @@ def url_handler(
     build_path: PathBuilder,
     *,
     pure: t.Callable[[str], bool] | None = None,
-    cache_size: int = 4096,
+    cache_size: int | None = None,
 ) -> t.Callable[[object], str]:
     """Make a member's ``url`` handler from a framework-specific path builder.
 
@@ -307,12 +308,22 @@ def url_handler(
 
     ``pure(endpoint)`` says whether building ``endpoint`` depends on nothing
     but its values (no ``url_defaults`` reading ``g``, no pregenerator, no
-    active language). Builds of pure endpoints are cached, up to
-    ``cache_size`` at a time, so a cross-app link costs a dictionary lookup
-    rather than a framework build; ``handle_url.cache_clear()`` empties the
-    cache (call it when routes change at run time).
+    active language). The party remembers finished links only to endpoints
+    every possible answerer calls pure (see :ref:`url-memory`).
+
+    .. versionchanged:: 0.3
+       The handler keeps no cache of its own: the party's memory of links is
+       the only one. ``cache_size`` is ignored (with a
+       :class:`DeprecationWarning`) and ``handle_url.cache_clear()`` does
+       nothing; :meth:`WSGIParty.clear_url_cache` forgets remembered links.
     """
-    cache: dict[tuple[t.Any, ...], str] = {}
+    if cache_size is not None:
+        warnings.warn(
+            "url_handler(cache_size=...) is ignored: the party keeps the only memory"
+            " of links, bounded by WSGIParty(url_memory_bytes=...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def base_url() -> str | None:
         # Asked directly (ask_first("url", ...)) outside a request, the
@@ -327,16 +338,6 @@ def url_handler(
             if prefix == operator.name:
                 endpoint = rest
         given = request.values
-        key = None
-        if pure is not None and pure(endpoint):
-            try:
-                key = (endpoint, request.method, *given.items(), *map(type, given.values()))
-                path = cache.get(key)
-            except TypeError:  # an unhashable value (a list): build it afresh
-                key = None
-            else:
-                if path is not None:
-                    return finish_url(request, operator.script_name, path, base_url())
         values = dict(given)
         try:
             path = build_path(endpoint, values, request.method)
@@ -359,16 +360,17 @@ def url_handler(
             raise PartylineException(
                 f"member {operator.name!r} cannot build a URL for endpoint {endpoint!r}: {problem}"
             ) from exc
-        if key is not None:
-            if len(cache) >= cache_size:
-                cache.clear()
-            cache[key] = path
         return finish_url(request, operator.script_name, path, base_url())
 
-    handle_url.cache_clear = cache.clear  # type: ignore[attr-defined]
-    # Lets the party remember finished URLs of pure builds too.
+    # Kept so that code written for 0.2 which calls it keeps working.
+    handle_url.cache_clear = _nothing_to_clear  # type: ignore[attr-defined]
+    # Lets the party remember finished links of pure builds.
     handle_url.pure = pure  # type: ignore[attr-defined]
     return handle_url
+
+
+def _nothing_to_clear() -> None:
+    """``cache_clear`` of a 0.3 ``url`` handler: it keeps no cache."""
 
 
 def _quote_query_semicolons(path: str) -> str:

@@ -25,7 +25,6 @@ exactly as its own ``url_for`` builds it), ``ping``, ``routes`` and
 
 from __future__ import annotations
 
-import contextlib
 import io
 import typing as t
 
@@ -55,7 +54,7 @@ from wsgi_party import (
     url_handler,
 )
 from wsgi_party._context import RequestScope, _get_scope, _reset_scope, _set_scope
-from wsgi_party._party import _call_key
+from wsgi_party._links import LinkMemory, call_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -353,12 +352,12 @@ _request_ctx = _cv_request.get
 
 
 class _FlaskScope(RequestScope):
-    """The scope of a Flask member's request, with the links its app built.
+    """The scope of a Flask member's request, with the party's memory of links.
 
-    ``links`` is the app's dict from the party's ``_links_for`` for this
-    request's place, found at the request's first :func:`party_url`; it
-    lets a link to another app built before be answered from one lookup
-    keyed by the call's own arguments.
+    ``links`` is the party's :class:`~wsgi_party._links.LinkMemory`, found at
+    the request's first :func:`party_url`, so that a link to another app
+    built before is answered from one lookup keyed by the call's own
+    arguments (see :func:`_link_key`).
     """
 
     __slots__ = ("app", "links")
@@ -367,7 +366,22 @@ class _FlaskScope(RequestScope):
         self.operator = operator
         self.environ = environ
         self.app = app
-        self.links: dict[t.Hashable, str] | None = None
+        self.links: LinkMemory | None = None
+
+
+def _link_key(scope: _FlaskScope, endpoint: str, values: dict[str, t.Any]) -> t.Hashable | None:
+    """The key a Flask app's link is remembered under, or ``None`` if never.
+
+    The app itself is the asker (not its operator): its links never hold one
+    of its own endpoints, which Flask builds, so a remembered link is the
+    answer without any other check. The place is the request's member and
+    ``SCRIPT_NAME``, as for every link (``WSGIParty._link_key``); external
+    links depend on the host and are never remembered.
+    """
+    call = call_key(endpoint, values)
+    if call is None or "_external" in values or "_scheme" in values:
+        return None
+    return (scope.app, scope.operator, scope.environ.get("SCRIPT_NAME"), call)
 
 
 def _scoped(wsgi_app: WSGIApplication, state: FlaskPartyState) -> WSGIApplication:
@@ -444,14 +458,13 @@ def party_url(endpoint: str, **values: t.Any) -> str:
             and _request_ctx(None) is not None
         ):
             links = scope.links
-            if links is None:  # the request's first link: find the place's links
-                links = scope.links = scope.operator.partyline._links_for(scope.app, scope)
-            try:
-                url = links.get(_call_key(endpoint, values))
-            except TypeError:  # an unhashable value: built below
-                url = None
-            if url is not None:
-                return url
+            if links is None:  # the request's first link: find the party's memory
+                links = scope.links = scope.operator.partyline._links
+            link = _link_key(scope, endpoint, values)
+            if link is not None:
+                url = links.get(link)
+                if url is not None:
+                    return url
     return _party_url(endpoint, values, scope)
 
 
@@ -467,13 +480,11 @@ def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | No
     own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
     if own and in_request:
         return app.url_for(endpoint, **values)
-    also: tuple[dict[t.Hashable, str], t.Hashable] | None = None
+    link: t.Hashable | None = None
     if in_request and type(scope) is _FlaskScope and scope.app is app and scope.links is not None:
-        # Not remembered yet (party_url looked): keep it there once built.
-        # An unhashable value never is.
-        with contextlib.suppress(TypeError):
-            also = (scope.links, _call_key(endpoint, values))
-    return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, also=also)
+        # Not remembered yet (party_url looked): remember it under that key.
+        link = _link_key(scope, endpoint, values)
+    return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, link=link)
 
 
 def _ask_party(
@@ -484,7 +495,7 @@ def _ask_party(
     own: bool,
     in_request: bool,
     scope: RequestScope | None,
-    also: tuple[dict[t.Hashable, str], t.Hashable] | None,
+    link: t.Hashable | None,
 ) -> str:
     """:func:`party_url` for a link the party builds (``own``: outside a request)."""
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
@@ -502,9 +513,9 @@ def _ask_party(
         token = bind_request(operator, flask.request.environ)
     try:
         # What operator.url_for(endpoint, **values) does, without packing the
-        # values again (they stay intact here), keeping the URL in the
-        # scope's links too when the party remembers it.
-        return operator.partyline._url_for(endpoint, values, operator, also)
+        # values again (they stay intact here), remembering the link under
+        # the app's own key when party_url looked it up.
+        return operator.partyline._url_for(endpoint, values, operator, link)
     except UrlBuildError as exc:
         options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:
