@@ -31,6 +31,7 @@ from ._context import (
 )
 from ._dispatcher import RouteDispatcher
 from ._exceptions import (
+    ConfigurationError,
     HighAndDry,
     InvalidServiceName,
     InvitationError,
@@ -38,6 +39,7 @@ from ._exceptions import (
     NoPartylineContext,
     NoSuchMember,
     NoSuchServiceName,
+    NotConnected,
     PartyClosed,
     PartylineException,
     RecursiveAsk,
@@ -56,6 +58,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "INVITE_PATH",
+    "ConfigurationError",
     "Declined",
     "Handler",
     "HighAndDry",
@@ -70,6 +73,7 @@ __all__ = [
     "NoPartylineContext",
     "NoSuchMember",
     "NoSuchServiceName",
+    "NotConnected",
     "PartyClosed",
     "PartyMember",
     "PartylineException",

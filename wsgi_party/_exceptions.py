@@ -17,6 +17,7 @@ working.
 from __future__ import annotations
 
 __all__ = [
+    "ConfigurationError",
     "HighAndDry",
     "InvalidServiceName",
     "InvitationError",
@@ -24,6 +25,7 @@ __all__ = [
     "NoPartylineContext",
     "NoSuchMember",
     "NoSuchServiceName",
+    "NotConnected",
     "PartyClosed",
     "PartylineException",
     "RecursiveAsk",
@@ -78,6 +80,14 @@ class UrlBuildError(NoAnswer):
         self.endpoint = endpoint
         #: Names of the members that were asked, in the order asked.
         self.asked = asked
+
+
+class NotConnected(PartylineException, LookupError):
+    """A handler to disconnect is not connected to that service (by that member)."""
+
+
+class ConfigurationError(PartylineException, ValueError):
+    """An argument given to a wsgi_party class is not one it can work with."""
 
 
 class InvitationError(PartylineException):

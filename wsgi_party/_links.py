@@ -40,7 +40,7 @@ import threading
 import typing as t
 from uuid import UUID
 
-from ._exceptions import PartylineException
+from ._exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_MAX_BYTES", "LinkMemory", "call_key"]
 
@@ -97,7 +97,7 @@ class LinkMemory:
         self, max_bytes: int = DEFAULT_MAX_BYTES, *, max_entry_bytes: int = MAX_ENTRY_BYTES
     ) -> None:
         if not isinstance(max_bytes, int) or max_bytes < 0:
-            raise PartylineException(
+            raise ConfigurationError(
                 f"the URL memory's size must be a number of bytes >= 0, got {max_bytes!r}"
             )
         #: The bound on all remembered links together, in bytes (0: remember none).

@@ -22,17 +22,35 @@ from __future__ import annotations
 
 import typing as t
 import weakref
+from dataclasses import dataclass
 
-from ._exceptions import InvalidServiceName, InvitationError, PartyClosed
+from ._exceptions import InvalidServiceName, InvitationError, NotConnected, PartyClosed
 
 if t.TYPE_CHECKING:
     from ._party import WSGIParty
 
-__all__ = ["Handler", "PartylineOperator"]
+__all__ = ["Connection", "Handler", "PartylineOperator"]
 
 #: A handler takes the ask's payload and returns an answer, or raises
 #: :class:`~wsgi_party.HighAndDry` to be skipped.
 Handler = t.Callable[[t.Any], t.Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One handler connected to one service, and the member it belongs to.
+
+    The party keeps these per service, in join order. ``operator`` is the
+    member's operator, or ``None`` for a handler connected on the party
+    directly (which every asker reaches). An asker skips the connections of
+    its own operator: two members that connect the same function each
+    answer the other.
+    """
+
+    operator: PartylineOperator | None
+    service: str
+    handler: Handler
+
 
 # Which live operator each application object joined through, so the same
 # app cannot join a second live party (its handlers would answer twice).
@@ -135,13 +153,17 @@ class PartylineOperator:
         self._check_open()
         self.handlers.add(handler)
         self.services.setdefault(service_name, []).append(handler)
-        return self.partyline.connect(service_name, handler)
+        party = self.partyline
+        if _is_party(party):
+            party._add(Connection(self, service_name, handler))
+            return None
+        return party.connect(service_name, handler)  # a 0.1-style partyline
 
     def disconnect(self, service_name: str, handler: Handler) -> None:
         """Disconnect a handler connected through this operator."""
         own = self.services.get(service_name, [])
         if handler not in own:
-            raise LookupError(
+            raise NotConnected(
                 f"handler {handler!r} is not connected to service {service_name!r}"
                 f" through member {self.name!r}"
             )
@@ -150,7 +172,11 @@ class PartylineOperator:
             del self.services[service_name]
         if not any(handler in hs for hs in self.services.values()):
             self.handlers.discard(handler)
-        self.partyline.disconnect(service_name, handler)
+        party = self.partyline
+        if _is_party(party):
+            party._remove(Connection(self, service_name, handler))
+        else:
+            party.disconnect(service_name, handler)
 
     # -- asking ------------------------------------------------------------
 
@@ -185,9 +211,11 @@ class PartylineOperator:
         if self.closed:
             return
         self.closed = True
+        party = self.partyline
         for service_name, own in list(self.services.items()):
             for handler in own:
-                self.partyline._forget(service_name, handler)
+                if _is_party(party):
+                    party._remove(Connection(self, service_name, handler), strict=False)
         self.services.clear()
         self.handlers.clear()
         if self._app_key is not None:
@@ -198,6 +226,13 @@ class PartylineOperator:
         callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
             callback()
+
+
+def _is_party(partyline: object) -> bool:
+    """Whether ``partyline`` is a :class:`WSGIParty` (else a 0.1-style object)."""
+    from ._party import WSGIParty  # imported here: the party imports this module
+
+    return isinstance(partyline, WSGIParty)
 
 
 def _describe(app: object) -> str:

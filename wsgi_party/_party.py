@@ -41,13 +41,14 @@ from ._exceptions import (
     NoAnswer,
     NoSuchMember,
     NoSuchServiceName,
+    NotConnected,
     PartyClosed,
     RecursiveAsk,
     UrlBuildError,
 )
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
 from ._links import DEFAULT_MAX_BYTES, LinkMemory, call_key
-from ._operator import Handler, PartylineOperator
+from ._operator import Connection, Handler, PartylineOperator
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -131,6 +132,12 @@ class WSGIParty:
         self.base_url = base_url
         #: Handlers by service name, in join order (0.1 API).
         self.handlers: dict[str, list[Handler]] = {}
+        # The same as records that know their member, for the asks that
+        # skip the asker's own handlers, each with the list of ``handlers``
+        # it describes (code written for 0.1 may replace that list). Both are
+        # replaced, never changed in place, so an ask under way keeps what it
+        # started with.
+        self._connections: dict[str, tuple[list[Handler], tuple[Connection, ...]]] = {}
         self.invites: tuple[Invitation, ...] = tuple(
             discover(application) if invites is None else map(_invitation, invites)
         )
@@ -375,38 +382,68 @@ class WSGIParty:
         as their own; connecting on the party directly makes an anonymous
         handler that every asker reaches.
         """
+        self._add(Connection(None, service_name, handler))
+
+    def disconnect(self, service_name: str, handler: Handler) -> None:
+        """Disconnect ``handler``, connected on the party directly, from ``service_name``.
+
+        Raises :class:`~wsgi_party.NotConnected` (a ``LookupError``) if it is
+        not connected there. A member's handlers are disconnected through
+        its operator.
+        """
+        self._remove(Connection(None, service_name, handler))
+
+    def _add(self, connection: Connection) -> None:
+        service_name = connection.service
         if self._state == _CLOSED:
             raise PartyClosed(f"cannot connect to service {service_name!r}: party closed")
         if not isinstance(service_name, str) or not service_name:
             raise InvalidServiceName(
                 f"service name must be a non-empty string, got {service_name!r}"
             )
-        self.handlers.setdefault(service_name, []).append(handler)
+        with self._lock:
+            self._store(service_name, [*self._records(service_name), connection])
         self._links.clear()
 
-    def disconnect(self, service_name: str, handler: Handler) -> None:
-        """Disconnect ``handler`` from ``service_name``."""
-        try:
-            self._forget(service_name, handler, strict=True)
-        except ValueError:
-            raise LookupError(
-                f"handler {handler!r} is not connected to service {service_name!r}"
-            ) from None
+    def _remove(self, connection: Connection, *, strict: bool = True) -> None:
+        service_name = connection.service
+        with self._lock:
+            connections = list(self._records(service_name))
+            if connection not in connections:
+                if not strict:
+                    return
+                raise NotConnected(
+                    f"handler {connection.handler!r} is not connected to service"
+                    f" {service_name!r} on the party directly (a member's handler is"
+                    " disconnected through its operator)"
+                )
+            connections.remove(connection)
+            self._store(service_name, connections)
+        self._links.clear()
 
-    def _forget(self, service_name: str, handler: Handler, strict: bool = False) -> None:
+    def _records(self, service_name: str) -> tuple[Connection, ...]:
+        """The connections of ``service_name``, in join order.
+
+        A ``handlers`` list that code written for 0.1 put there itself has no
+        records of its own: its handlers count as connected to the party
+        directly.
+        """
         handlers = self.handlers.get(service_name)
-        if handlers is None or handler not in handlers:
-            if strict:
-                raise ValueError(service_name)
-            return
-        self._links.clear()
-        # Copy-on-write: a concurrent ask iterating the old list is unaffected.
-        remaining = list(handlers)
-        remaining.remove(handler)
-        if remaining:
-            self.handlers[service_name] = remaining
+        if handlers is None:
+            return ()
+        entry = self._connections.get(service_name)
+        if entry is not None and entry[0] is handlers:
+            return entry[1]
+        return tuple(Connection(None, service_name, handler) for handler in handlers)
+
+    def _store(self, service_name: str, connections: t.Sequence[Connection]) -> None:
+        if connections:
+            handlers = [c.handler for c in connections]
+            self._connections[service_name] = (handlers, tuple(connections))
+            self.handlers[service_name] = handlers
         else:
-            del self.handlers[service_name]
+            self._connections.pop(service_name, None)
+            self.handlers.pop(service_name, None)
 
     # -- asking (the hot path) -------------------------------------------------
 
@@ -441,10 +478,7 @@ class WSGIParty:
                     except HighAndDry:
                         continue
             else:
-                skip = operator.handlers
-                for handler in handlers:
-                    if handler in skip:
-                        continue
+                for handler in self._answerers(service_name, handlers, operator):
                     try:
                         answers.append(handler(payload))
                     except HighAndDry:
@@ -472,11 +506,10 @@ class WSGIParty:
             handlers = self._live[service_name]
         except (KeyError, TypeError):
             handlers = self._handlers_for(service_name)
-        skip = operator.handlers if operator is not None else ()
+        if operator is not None and operator.handlers:
+            handlers = self._answerers(service_name, handlers, operator)
         try:
             for handler in handlers:
-                if skip and handler in skip:
-                    continue
                 try:
                     return handler(payload)
                 except HighAndDry:
@@ -486,7 +519,7 @@ class WSGIParty:
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers, skip)}")
+        raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers)}")
 
     def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
         """Ask only the member named ``member``; return its first answer.
@@ -514,6 +547,26 @@ class WSGIParty:
             self._annotate(exc, handler, service_name)
             raise
         raise NoAnswer(f"member {member!r} had no answer for {service_name!r}")
+
+    def _answerers(
+        self,
+        service_name: str,
+        handlers: list[Handler],
+        asker: PartylineOperator | None,
+    ) -> list[Handler]:
+        """``handlers`` of ``service_name`` but those connected by ``asker``.
+
+        Skipping goes by owner, so two members that connect one function each
+        answer the other. An asker that is not a :class:`PartylineOperator`
+        (0.1 code) or a ``handlers`` list written by hand skips by handler.
+        """
+        if asker is None:
+            return handlers
+        entry = self._connections.get(service_name)
+        if entry is not None and entry[0] is handlers and isinstance(asker, PartylineOperator):
+            return [c.handler for c in entry[1] if c.operator is not asker]
+        skip = asker.handlers
+        return [handler for handler in handlers if handler not in skip]
 
     # -- the cold side of the asks ----------------------------------------------
 
@@ -568,10 +621,15 @@ class WSGIParty:
         )
 
     def _owner(self, handler: Handler) -> str:
-        for op in self._operators:
-            if handler in op.handlers:
-                return f"member {op.name!r}"
-        return "a handler connected to the party directly"
+        owners = [
+            f"member {c.operator.name!r}"
+            if c.operator is not None
+            else "a handler connected to the party directly"
+            for service_name in self.handlers
+            for c in self._records(service_name)
+            if c.handler is handler
+        ]
+        return " or ".join(dict.fromkeys(owners)) or "a handler no longer connected"
 
     def _annotate(self, exc: Exception, handler: Handler, service_name: str) -> None:
         if isinstance(exc, RecursiveAsk):
@@ -580,8 +638,8 @@ class WSGIParty:
             f"raised by the {service_name!r} handler {handler!r} of {self._owner(handler)}"
         )
 
-    def _asked(self, handlers: Iterable[Handler], skip: t.Container[Handler]) -> str:
-        names = [self._owner(h) for h in handlers if not (skip and h in skip)]
+    def _asked(self, handlers: Iterable[Handler]) -> str:
+        names = [self._owner(h) for h in handlers]
         return ", ".join(names) or "nobody (no other member offers it)"
 
     # -- URLs ----------------------------------------------------------------
@@ -720,8 +778,7 @@ class WSGIParty:
                     endpoint,
                     asked,
                 ) from None
-            skip = operator.handlers if operator is not None else ()
-            handlers = [h for h in self.handlers.get("url", ()) if h not in skip]
+            handlers = self._answerers("url", self.handlers.get("url", []), operator)
         return url, _all_pure(handlers, request.endpoint)
 
     def clear_url_cache(self) -> None:
@@ -763,6 +820,7 @@ class WSGIParty:
         for operator in operators:
             operator._release()
         self.handlers.clear()
+        self._connections.clear()
         self._links.clear()
         _live_parties.discard(self)
 
