@@ -10,6 +10,7 @@ new process) does. An eager party still raises at construction.
 from __future__ import annotations
 
 import logging
+import traceback
 import typing as t
 
 import pytest
@@ -116,6 +117,10 @@ def test_a_lazy_party_leaves_out_a_member_whose_invite_raises_and_serves(raising
     assert declined.path == REPORTS_INVITE
     assert declined.error is reports.error
     assert declined.reason == "member 'reports' failed to join: raised RuntimeError: database down"
+    # It keeps where it was raised (for a report), not the frames' locals.
+    assert "raise self.error" in "".join(traceback.format_exception(declined.error))
+    frames = [frame for frame, _line in traceback.walk_tb(declined.error.__traceback__)]
+    assert [frame.f_locals for frame in frames[1:]] == [{}] * (len(frames) - 1)
 
 
 def test_a_failed_invite_is_logged_once_at_error_with_its_traceback(raising, caplog) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import traceback
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -388,6 +389,9 @@ class WSGIParty:
             # was logged by the app itself.
             exc_info=None if isinstance(error, InvitationError) else error,
         )
+        # Kept for the life of the party: let it keep where it was raised,
+        # not the locals of the frames (the invite's environ, the app's data).
+        traceback.clear_frames(error.__traceback__)
 
     def _forget_failure(self, path: str) -> None:
         for failure in [f for f in self._failed.values() if f.invitation.path == path]:
