@@ -1,4 +1,8 @@
-"""Shared fixtures: every party a test makes is closed when the test ends."""
+"""Shared fixtures: every party a test makes is closed when the test ends.
+
+Under ``CI=true`` server, browser and worker tests fail instead of skipping
+(:mod:`tests.must_run`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import typing as t
 
 import pytest
 
+from tests.must_run import pytest_runtest_makereport  # noqa: F401 - a hook
 from wsgi_party import WSGIParty
 
 # Django allows one settings module per process; the suite's is tests/django_site.

@@ -139,6 +139,20 @@ def test_check_exits_1_when_nobody_joined(capsys):
     assert "nobody joined" in out
 
 
+def test_check_exits_1_and_prints_a_member_whose_invite_failed_in_a_lazy_party(capsys, caplog):
+    code, out, _err = run(capsys, "check", f"{TARGETS}.broken:one_broken")
+    assert code == 1
+    assert "members: 1" in out
+    (failed,) = [line for line in out.splitlines() if "/reports/__invite__/" in line]
+    assert "member 'reports' failed to join: raised RuntimeError" in failed
+    assert "the reports database is down" in failed
+    assert "FAILED: 1 invitation(s) declined" in out
+    # check lets the party's error log through, with the traceback.
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "the reports database is down"
+
+
 def test_check_reports_apps_already_in_another_live_party(capsys):
     code, out, _err = run(capsys, "check", f"{TARGETS}.broken:shared")
     assert code == 1

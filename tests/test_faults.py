@@ -24,6 +24,7 @@ from wsgi_party import (
     HighAndDry,
     InvalidServiceName,
     InvitationError,
+    MemberUnavailable,
     NoSuchMember,
     PartyClosed,
     PartylineException,
@@ -234,25 +235,39 @@ FAULTS = [
         ),
         id="invite-connects-nothing-is-declined",
     ),
+    # A lazy party leaves a broken app out; the others join and serve.
     pytest.param(
         Fault(
-            bootstrap,
-            InvitationError,
-            ("'/bad/__invite__/'", "answered '500"),
+            declined_reason("/bad/__invite__/"),
+            None,
+            ("member 'bad' failed to join", "answered '500"),
             lambda site: {"/bad": answering("500 Internal Server Error")},
             at_bootstrap=True,
         ),
-        id="invite-answers-500",
+        id="invite-answers-500-is-left-out",
     ),
     pytest.param(
         Fault(
-            bootstrap,
-            InvitationError,
-            ("'/bad/__invite__/'", "raised ValueError: the database is down"),
+            declined_reason("/bad/__invite__/"),
+            None,
+            ("member 'bad' failed to join", "raised ValueError: the database is down"),
             lambda site: {"/bad": raising_on_invite},
             at_bootstrap=True,
         ),
-        id="invite-raises",
+        id="invite-raises-is-left-out",
+    ),
+    pytest.param(
+        Fault(
+            lambda party: party.url_for("bad:index"),
+            MemberUnavailable,
+            (
+                "member 'bad' is not in the party",
+                "'/bad/__invite__/'",
+                "raised ValueError: the database is down",
+            ),
+            lambda site: {"/bad": raising_on_invite},
+        ),
+        id="asking-a-member-whose-invite-raised",
     ),
     pytest.param(
         Fault(

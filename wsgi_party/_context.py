@@ -126,7 +126,8 @@ def _current_operator() -> PartylineOperator:
         raise NoPartylineContext(
             "wsgi_party.partyline is only bound while a party member handles a"
             " request (FlaskParty, wsgi_party.pyramid, wsgi_party.django or"
-            " PartyMember bind it); outside a request, ask the WSGIParty itself"
+            " PartyMember bind it; an app whose invitation failed or was declined is"
+            " no member, see party.declined); outside a request, ask the WSGIParty itself"
         )
     return scope.operator
 

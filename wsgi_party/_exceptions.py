@@ -21,6 +21,7 @@ __all__ = [
     "HighAndDry",
     "InvalidServiceName",
     "InvitationError",
+    "MemberUnavailable",
     "NoAnswer",
     "NoPartylineContext",
     "NoSuchMember",
@@ -60,6 +61,24 @@ class NoSuchMember(PartylineException, LookupError):
     """A targeted ask named a member that is not in the party."""
 
 
+class MemberUnavailable(NoSuchMember):
+    """A targeted ask named a member whose invitation failed.
+
+    In a lazy party an app whose invitation raised or answered with a server
+    error stays out of the party (see :attr:`WSGIParty.declined
+    <wsgi_party.WSGIParty.declined>`) while the others serve. Asking it by
+    name raises this error, naming the failed invitation; the invitation's
+    own exception, if it raised one, is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, member: str, invite_path: str) -> None:
+        super().__init__(message)
+        #: The name of the member that is not in the party.
+        self.member = member
+        #: The invite path of its failed invitation.
+        self.invite_path = invite_path
+
+
 class NoAnswer(PartylineException, LookupError):
     """Every handler asked raised :class:`HighAndDry` (or there were none).
 
@@ -96,6 +115,10 @@ class InvitationError(PartylineException):
 
     The message names the invite path. The party is left as if that bootstrap
     had never started: every member it had already admitted is released.
+
+    A lazy party does not raise it for an invite that raises or answers with
+    a server error: that app is left out (see :class:`MemberUnavailable`)
+    and the others join.
     """
 
 

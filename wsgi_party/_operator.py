@@ -20,6 +20,7 @@ an app does not answer itself.
 
 from __future__ import annotations
 
+import functools
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -54,9 +55,13 @@ class Connection:
 
 # Which live operator each application object joined through, so the same
 # app cannot join a second live party (its handlers would answer twice).
-# Keyed by id(); the entry holds a weak reference to the operator, which dies
-# with its party if the party is dropped without being closed.
-_joined: dict[int, tuple[t.Any, weakref.ref[PartylineOperator]]] = {}
+# Keyed by id() of the app, holding nothing strongly: the operator holds its
+# app (so the id stays the app's while the entry can be alive), and the entry
+# is a weak reference to the operator that removes itself when the operator
+# dies. A party dropped without close() is thus freed with its apps: the
+# app usually holds the party (through its operator), so a strong reference
+# here would keep both alive for the life of the process.
+_joined: dict[int, weakref.ref[PartylineOperator]] = {}
 
 
 class PartylineOperator:
@@ -85,6 +90,7 @@ class PartylineOperator:
         #: Why the app declined the invitation, if it did.
         self.declined: str | None = None
         self.closed = False
+        self._app: object = None
         self._app_key: int | None = None
         self._on_close: list[t.Callable[[], object]] = []
 
@@ -105,11 +111,10 @@ class PartylineOperator:
         """
         self._check_open()
         key = id(app)
-        entry = _joined.get(key)
-        if entry is not None:
-            owner, ref = entry
+        ref = _joined.get(key)
+        if ref is not None:
             other = ref()
-            if owner is app and other is not None and not other.closed:
+            if other is not None and other._app is app and not other.closed:
                 if other.partyline is self.partyline:
                     raise InvitationError(
                         f"{_describe(app)} was invited at {self.invite_path!r} but"
@@ -122,7 +127,8 @@ class PartylineOperator:
                     " party before inviting the app to a new one"
                 )
                 return False
-        _joined[key] = (app, weakref.ref(self))
+        _joined[key] = weakref.ref(self, functools.partial(_forget_joined, key))
+        self._app = app
         self._app_key = key
         if name is not None:
             if not isinstance(name, str) or not name or ":" in name:
@@ -219,10 +225,10 @@ class PartylineOperator:
         self.services.clear()
         self.handlers.clear()
         if self._app_key is not None:
-            entry = _joined.get(self._app_key)
-            if entry is not None and entry[1]() is self:
+            ref = _joined.get(self._app_key)
+            if ref is not None and ref() is self:
                 del _joined[self._app_key]
-            self._app_key = None
+            self._app = self._app_key = None
         callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
             callback()
@@ -233,6 +239,14 @@ def _is_party(partyline: object) -> bool:
     from ._party import WSGIParty  # imported here: the party imports this module
 
     return isinstance(partyline, WSGIParty)
+
+
+def _forget_joined(key: int, ref: weakref.ref[PartylineOperator]) -> None:
+    """Drop the entry of an operator that was freed without being released."""
+    # Only if the entry is still this reference: the app may have joined
+    # again, through a new operator, since (the old entry then was replaced).
+    if _joined.get(key) is ref:
+        del _joined[key]
 
 
 def _describe(app: object) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import traceback
 import typing as t
 import weakref
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from ._exceptions import (
     HighAndDry,
     InvalidServiceName,
     InvitationError,
+    MemberUnavailable,
     NoAnswer,
     NoSuchMember,
     NoSuchServiceName,
@@ -84,8 +86,25 @@ class Member:
 class Declined:
     """An invitation that produced no member, and why."""
 
+    #: The invite path.
     path: str
+    #: Why, in words.
     reason: str
+    #: What went wrong when the invitation failed in a lazy party: the
+    #: exception the invite raised, or an :class:`~wsgi_party.InvitationError`
+    #: naming the server error it answered. ``None`` when the app declined.
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A member left out of a lazy party because its invitation failed."""
+
+    name: str
+    invitation: Invitation
+    #: What went wrong, in words ("raised OSError: ...").
+    reason: str
+    declined: Declined
 
 
 class WSGIParty:
@@ -97,7 +116,9 @@ class WSGIParty:
     ``ignore_missing_services`` makes asking an unknown service answer ``[]``
     instead of raising :class:`~wsgi_party.NoSuchServiceName`. With
     ``lazy=True`` the invitations wait for the first request or ask, and go
-    out exactly once however many threads arrive together. ``base_url``
+    out exactly once however many threads arrive together; an app whose
+    invitation then fails is left out (see :attr:`declined` and
+    :meth:`reinvite`) while the others join. ``base_url``
     (``"https://example.com"``) locates URLs built outside any request.
     ``url_memory_bytes`` bounds the memory of finished links (all of them
     together, in bytes; ``0`` remembers none): see :ref:`url-memory`.
@@ -144,6 +165,9 @@ class WSGIParty:
         self._operators: list[PartylineOperator] = []
         self._by_name: dict[str, PartylineOperator] = {}
         self._declined: list[Declined] = []
+        #: Members left out of a lazy party, by the name they were invited as.
+        self._failed: dict[str, _Failure] = {}
+        self._lazy = lazy
         self._guard = InviteGuard()
         for invitation in self.invites:
             self._guard.add(invitation.path)
@@ -234,7 +258,7 @@ class WSGIParty:
                 return
             self._state = _BOOTSTRAPPING
             try:
-                self.send_invitations(self.invites)
+                self._send(self.invites, tolerate=self._lazy)
             except BaseException:
                 self._state = _PENDING
                 raise
@@ -252,6 +276,11 @@ class WSGIParty:
         two members with one name raise :class:`~wsgi_party.InvitationError`;
         then every member admitted by this call is released again.
         """
+        self._send(invites, tolerate=False)
+
+    def _send(self, invites: Iterable[str | Invitation], *, tolerate: bool) -> None:
+        """:meth:`send_invitations`; with ``tolerate`` an invite that fails
+        leaves its app out (see :meth:`_fail`) instead of raising."""
         if self._state == _CLOSED:
             raise PartyClosed("cannot send invitations through a closed party")
         admitted: list[PartylineOperator] = []
@@ -265,7 +294,7 @@ class WSGIParty:
                 self._guard_all = not self._guard.underscored
                 operator = self.operator_class(self)
                 admitted.append(operator)
-                if self._invite(invitation, operator):
+                if self._invite(invitation, operator, tolerate):
                     self._admit(invitation, operator)
                 else:
                     admitted.remove(operator)
@@ -277,8 +306,15 @@ class WSGIParty:
         finally:
             self._in_flight = []
 
-    def _invite(self, invitation: Invitation, operator: PartylineOperator) -> bool:
-        """Deliver one invitation; whether the app joined."""
+    def _invite(
+        self, invitation: Invitation, operator: PartylineOperator, tolerate: bool = False
+    ) -> bool:
+        """Deliver one invitation; whether the app joined.
+
+        An invite that raises or answers with a server error raises
+        :class:`~wsgi_party.InvitationError`, or with ``tolerate`` is
+        recorded as failed.
+        """
         label = invitation.label
         operator.invite_path = invitation.path
         operator.script_name = invitation.mount
@@ -298,18 +334,24 @@ class WSGIParty:
         except InvitationError:
             raise
         except Exception as exc:
-            raise InvitationError(
-                f"the invitation to {label} raised {type(exc).__name__}: {exc}"
-            ) from exc
+            reason = f"raised {type(exc).__name__}: {exc}"
+            if tolerate:
+                self._fail(invitation, operator, reason, exc)
+                return False
+            raise InvitationError(f"the invitation to {label} {reason}") from exc
         if operator.declined is not None:
             self._decline(invitation.path, operator.declined)
             return False
         code = int(status[:3]) if status[:3].isdigit() else 0
         if code >= 500:
-            raise InvitationError(
-                f"the invitation to {label} answered {status!r}; the app's invite"
-                " route failed (see the app's own error log)"
+            reason = (
+                f"answered {status!r}; the app's invite route failed (see the app's own error log)"
             )
+            error = InvitationError(f"the invitation to {label} {reason}")
+            if tolerate:
+                self._fail(invitation, operator, reason, error)
+                return False
+            raise error
         if not operator.handlers:
             self._decline(invitation.path, f"answered {status!r} and connected no handler")
             return False
@@ -327,10 +369,60 @@ class WSGIParty:
             )
         self._by_name[operator.name] = operator
         self._operators.append(operator)
+        if self._failed:
+            self._forget_failure(invitation.path)
 
     def _decline(self, path: str, reason: str) -> None:
         self._declined.append(Declined(path, reason))
         log.warning("invitation to %r declined: %s", path, reason)
+
+    def _fail(
+        self,
+        invitation: Invitation,
+        operator: PartylineOperator,
+        reason: str,
+        error: BaseException,
+    ) -> None:
+        """Leave out the app of a failed invitation; asking it raises
+        :class:`~wsgi_party.MemberUnavailable` (see :meth:`_unavailable`)."""
+        name = operator.name or invitation.name or derive_name(invitation.mount)
+        self._forget_failure(invitation.path)
+        declined = Declined(invitation.path, f"member {name!r} failed to join: {reason}", error)
+        self._declined.append(declined)
+        self._failed[name] = _Failure(name, invitation, reason, declined)
+        log.error(
+            "invitation to %s failed, member %r is left out of the party: %s"
+            " (the other members serve; reinvite() or restart the process to retry)",
+            invitation.label,
+            name,
+            reason,
+            # The traceback of an exception the invite raised; a server error
+            # was logged by the app itself.
+            exc_info=None if isinstance(error, InvitationError) else error,
+        )
+        # Kept for the life of the party: let it keep where it was raised,
+        # not the locals of the frames (the invite's environ, the app's data).
+        traceback.clear_frames(error.__traceback__)
+
+    def _forget_failure(self, path: str) -> None:
+        for failure in [f for f in self._failed.values() if f.invitation.path == path]:
+            del self._failed[failure.name]
+            self._declined.remove(failure.declined)
+
+    def _unavailable(self, name: str) -> MemberUnavailable:
+        """The error for asking a member whose invitation failed, caused by its error."""
+        failure = self._failed[name]
+        declined = failure.declined
+        error = MemberUnavailable(
+            f"member {name!r} is not in the party: its invitation to"
+            f" {failure.invitation.label} failed, it {failure.reason};"
+            " see party.declined, and reinvite() or restart the process to retry",
+            name,
+            declined.path,
+        )
+        if not isinstance(declined.error, InvitationError):  # not our own words again
+            error.__cause__ = declined.error
+        return error
 
     def _dismiss(self, operator: PartylineOperator) -> None:
         operator._release()
@@ -358,15 +450,37 @@ class WSGIParty:
 
     @property
     def declined(self) -> tuple[Declined, ...]:
-        """Invitations that produced no member, with the reason for each."""
+        """Invitations that produced no member, with the reason for each.
+
+        In a lazy party this includes the invitations that failed (their
+        :attr:`Declined.error` is set); see :meth:`reinvite`.
+        """
         self._bootstrap()
         return tuple(self._declined)
+
+    def reinvite(self) -> tuple[Member, ...]:
+        """Send again each invitation that failed in a lazy party; the members that joined.
+
+        The party never retries by itself: a member whose invitation failed
+        stays out until this is called or the process restarts. An
+        invitation that fails again stays in :attr:`declined`, with its new
+        error, and is logged again.
+        """
+        self._bootstrap()
+        with self._lock:
+            if self._state == _CLOSED:
+                raise PartyClosed("cannot send invitations through a closed party")
+            joined = len(self._operators)
+            self._send([f.invitation for f in list(self._failed.values())], tolerate=True)
+            return self.members[joined:]
 
     def member(self, name: str) -> Member:
         """The member called ``name``; :class:`~wsgi_party.NoSuchMember` if none."""
         for member in self.members:
             if member.name == name:
                 return member
+        if name in self._failed:
+            raise self._unavailable(name)
         raise NoSuchMember(self._no_such_member(name))
 
     def _no_such_member(self, name: object) -> str:
@@ -534,7 +648,8 @@ class WSGIParty:
         try:
             handlers = self._by_name[member].services[service_name]
         except (KeyError, TypeError):
-            raise self._no_target(member, service_name) from None
+            error = self._no_target(member, service_name)
+            raise error from error.__cause__
         try:
             for handler in handlers:
                 try:
@@ -592,8 +707,11 @@ class WSGIParty:
         if self.ignore_missing_services:
             return []
         offered = ", ".join(repr(s) for s in self.handlers) or "none"
+        failed = "".join(
+            f"; member {name!r} is not in the party, its invitation failed" for name in self._failed
+        )
         raise NoSuchServiceName(
-            f"no handler is connected for service {service_name!r} (services: {offered})"
+            f"no handler is connected for service {service_name!r} (services: {offered}){failed}"
         )
 
     def _no_target(
@@ -604,6 +722,8 @@ class WSGIParty:
         try:
             operator = self._by_name[member]  # type: ignore[index]
         except (KeyError, TypeError):
+            if isinstance(member, str) and member in self._failed:
+                return self._unavailable(member)
             return NoSuchMember(self._no_such_member(member))
         if not isinstance(service_name, str) or not service_name:
             return InvalidServiceName(
@@ -712,6 +832,8 @@ class WSGIParty:
             name, _, rest = endpoint.partition(":")
             if name in self._by_name:
                 return name, rest
+            if name in self._failed:
+                raise self._unavailable(name)
         return None, endpoint
 
     def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
@@ -844,6 +966,7 @@ class WSGIParty:
                 self._dismiss(operator)
             self._in_flight = []
             self._declined.clear()
+            self._failed.clear()
             self._state = _PENDING
 
 

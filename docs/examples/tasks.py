@@ -1,4 +1,8 @@
-"""A Celery worker that builds links to the site: ``celery -A tasks worker``."""
+"""A Celery worker that builds links to the site: ``celery -A tasks worker``.
+
+``tests/test_celery_worker.py`` runs it as a real prefork worker; run as a
+script, it checks the task in this process.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from celery import Celery
 from celery.signals import worker_process_init
 from wsgi import application as party  # the party of the web site, made lazily
 
-app = Celery("tasks", broker="memory://")
+app = Celery("tasks")
+# Broker and result backend as for any Celery app: here from the module
+# named by CELERY_CONFIG_MODULE (or CELERY_BROKER_URL, CELERY_RESULT_BACKEND).
+app.config_from_envvar("CELERY_CONFIG_MODULE", silent=True)
 
 
 @worker_process_init.connect

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import Rule
 
@@ -25,3 +27,15 @@ lonely = WSGIParty(stranger, lazy=True)
 #: ``first`` is open makes every member decline the second party.
 shared = DispatcherMiddleware(map_member("one", [Rule("/", endpoint="one")], name="one"), {})
 first = WSGIParty(shared)
+
+
+def reports(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+    """An app whose invite route raises (its database is down)."""
+    raise RuntimeError("the reports database is down")
+
+
+#: A lazy party with one broken member: the shop joins, the reports app fails.
+one_broken = WSGIParty(
+    DispatcherMiddleware(map_member("shop", [Rule("/", endpoint="index")]), {"/reports": reports}),
+    lazy=True,
+)
