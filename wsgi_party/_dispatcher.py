@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import typing as t
 
-from ._exceptions import HighAndDry
+from ._exceptions import ConfigurationError, HighAndDry
 from ._invitations import INVITE_PATH, Invitation
 from ._operator import PartylineOperator
 from ._services import Matcher
@@ -47,13 +47,16 @@ class RouteDispatcher:
         self, members: Mapping[str, WSGIApplication], *, default: str | None = None
     ) -> None:
         if not members:
-            raise ValueError("RouteDispatcher needs at least one member")
+            raise ConfigurationError("RouteDispatcher needs at least one member")
         for name in members:
             if not isinstance(name, str) or not name or ":" in name:
-                raise ValueError(f"member name {name!r} must be a non-empty string without ':'")
+                raise ConfigurationError(
+                    f"RouteDispatcher member name {name!r} must be a non-empty string without ':'"
+                )
         if default is not None and default not in members:
-            raise ValueError(
-                f"default {default!r} is not one of the members ({', '.join(map(repr, members))})"
+            raise ConfigurationError(
+                f"RouteDispatcher default {default!r} is not one of the members"
+                f" ({', '.join(map(repr, members))})"
             )
         self.members: dict[str, WSGIApplication] = dict(members)
         self.default = default
