@@ -24,15 +24,9 @@ from werkzeug.routing import Rule
 from werkzeug.test import Client, TestResponse, create_environ, run_wsgi_app
 
 from tests.apps import werkzeug_member
-from tests.matrix_site import APPS
-from tests.test_matrix import (  # noqa: F401 - the matrix's fixtures
-    KINDS,
-    Apps,
-    _django_urls,
-    apps,
-    link_query,
-    own_path,
-)
+from tests.django_site import setup_django
+from tests.matrix_site import APPS, DJANGO_URLCONF, Apps
+from tests.test_matrix import KINDS, link_query, own_path
 from wsgi_party import (
     PartylineException,
     PartyMember,
@@ -76,6 +70,19 @@ def targets(source: str) -> list[str]:
     if APPS[source].framework in LOCAL_FIRST:
         found.append(APPS[source].item)
     return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _django_urls() -> t.Iterator[None]:
+    """Django with the matrix URLconf, as in tests/test_matrix.py."""
+    setup_django()
+    with override_settings(ROOT_URLCONF=DJANGO_URLCONF):
+        yield
+
+
+@pytest.fixture(scope="module")
+def apps(_django_urls: None) -> Apps:
+    return Apps()
 
 
 # -- a request's host --------------------------------------------------------------
@@ -268,7 +275,7 @@ def test_request_host_accepts_valid_hosts(host: str, expected: str) -> None:
     assert request_host(environ_for(host)) == expected
 
 
-@pytest.mark.parametrize("host", BAD_HOSTS + ["example.com:80x", "[::1", "ex\u00e4mple.com"])
+@pytest.mark.parametrize("host", [*BAD_HOSTS, "example.com:80x", "[::1", "ex\u00e4mple.com"])
 def test_request_host_refuses_invalid_hosts_naming_them(host: str) -> None:
     with pytest.raises(UntrustedHost) as caught:
         request_host(environ_for(host))
