@@ -279,7 +279,7 @@ def test_request_host_accepts_valid_hosts(host: str, expected: str) -> None:
 def test_request_host_refuses_invalid_hosts_naming_them(host: str) -> None:
     with pytest.raises(UntrustedHost) as caught:
         request_host(environ_for(host))
-    assert repr(host) in str(caught.value)
+    assert repr(host) in str(caught.value) if host else "no host" in str(caught.value)
     assert caught.value.host == host
 
 

@@ -51,15 +51,16 @@ def request_host(environ: WSGIEnvironment, trusted_hosts: Iterable[str] | None =
     given = environ.get("HTTP_HOST")
     try:
         host = get_host(environ)
-    except KeyError:  # no wsgi.url_scheme: not a WSGI environ Werkzeug can read
-        host = ""
+    except KeyError:  # a hand-made environ without wsgi.url_scheme: plain http
+        host = get_host({**environ, "wsgi.url_scheme": "http"})
     if not host or _VALID_HOST.fullmatch(host) is None:
-        named = given if given is not None else environ.get("SERVER_NAME", "")
-        raise UntrustedHost(
-            f"the request's host {named!r} is not a valid host name, so no"
-            " external URL is built from it",
-            str(named),
+        named = str(given if given is not None else environ.get("SERVER_NAME", ""))
+        problem = (
+            f"the request's host {named!r} is not a valid host name"
+            if named
+            else "the request names no host (no Host header, no SERVER_NAME)"
         )
+        raise UntrustedHost(f"{problem}, so no external URL is built from it", named)
     if trusted_hosts and not host_is_trusted(host, list(trusted_hosts)):
         raise UntrustedHost(
             f"the request's host {host!r} is not one of the party's trusted_hosts"
