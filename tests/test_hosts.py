@@ -151,6 +151,32 @@ def test_django_keeps_honouring_allowed_hosts(make_party: MakeParty, apps: Apps)
             assert response.status_code == 400, (kind, endpoint)
 
 
+def test_django_honours_allowed_hosts_without_a_middleware_checking_the_host(
+    make_party: MakeParty, apps: Apps
+) -> None:
+    # No CommonMiddleware (which reads request.get_host() on every request):
+    # party_url itself holds external URLs to ALLOWED_HOSTS.
+    from django.core.wsgi import get_wsgi_application
+
+    middleware = [
+        "wsgi_party.django.PartyMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=middleware):
+        django = get_wsgi_application()
+        client = Client(make_party(apps.dispatcher(root=django)))
+        for endpoint in targets("legacy"):
+            refused = get_link(
+                client, "legacy", "link", endpoint, "api.example.net", _external=True
+            )
+            assert refused.status_code == 400, (endpoint, refused.text)
+            allowed = get_link(
+                client, "legacy", "link", endpoint, "www.example.com", _external=True
+            )
+            assert allowed.text.startswith("http://www.example.com/"), endpoint
+
+
 def test_django_party_url_refuses_an_untrusted_host_with_or_without_request(
     make_party: MakeParty, apps: Apps
 ) -> None:
