@@ -180,7 +180,10 @@ class UrlRequest:
                 if external is None:
                     external = True
                 elif not external:
-                    raise scheme_not_external(endpoint, scheme)
+                    raise UrlOptionError(
+                        "When specifying '_scheme', '_external' must be True (endpoint"
+                        f" {endpoint!r}, _scheme={scheme!r}, _external={external!r})."
+                    )
         return cls(endpoint, values, bool(external), anchor, method, scheme=scheme)
 
     def located(self, base_url: str | None = None) -> UrlRequest:
@@ -247,14 +250,6 @@ _URL_FIELDS = (
     "scheme",
     "host",
 )
-
-
-def scheme_not_external(endpoint: str, scheme: object) -> UrlOptionError:
-    """The error for ``_scheme`` given with ``_external=False``, as Flask words it."""
-    return UrlOptionError(
-        f"When specifying '_scheme', '_external' must be True (endpoint {endpoint!r},"
-        f" _scheme={scheme!r}, _external=False)."
-    )
 
 
 def encode_query(values: t.Mapping[str, t.Any]) -> str:
