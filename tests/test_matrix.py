@@ -54,7 +54,7 @@ from tests.matrix_site import (
     Topology,
     wrap,
 )
-from wsgi_party import MatchRequest, RouteDispatcher, UrlBuildError, WSGIParty
+from wsgi_party import MatchRequest, RouteDispatcher, UrlBuildError, UrlOptionError, WSGIParty
 
 MakeParty = t.Callable[..., WSGIParty]
 
@@ -695,3 +695,26 @@ def test_a_route_dispatcher_routes_a_non_ascii_route_to_its_member(
         response = client.get(url)
         assert response.status_code == 200, (url, response.status, response.text)
         assert json.loads(response.text) == item_page(app, values, route)
+
+
+# -- 8. _scheme, as in Flask ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", list(APPS))
+def test_scheme_works_as_in_flask_in_every_framework(site: Site, source: str) -> None:
+    """``_scheme`` makes the URL external with that scheme; with ``_external=False``
+    it is Flask's ``ValueError``, here a ``UrlOptionError``; never a query value."""
+    app = APPS[source]
+    for target in APPS.values():
+        endpoints = [target.endpoint]
+        if target is app and app.framework in ("flask", "pyramid", "django"):
+            endpoints.append(app.item)  # the helper builds its own names locally
+        path = f"{target.mount}{own_path(site.apps, target, 6, 's')}?q=r"
+        for endpoint in endpoints:
+            values = {"id": 6, "name": "s", "q": "r", "_scheme": "https"}
+            assert site.link(app, "link", endpoint, values) == f"https://localhost{path}"
+            external = {**values, "_external": True}
+            assert site.link(app, "link", endpoint, external) == f"https://localhost{path}"
+            with pytest.raises(UrlOptionError, match="'_scheme'") as caught:
+                site.link(app, "link", endpoint, {**values, "_external": False})
+            assert isinstance(caught.value, ValueError)

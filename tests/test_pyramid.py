@@ -291,8 +291,8 @@ def test_party_url_takes_pyramids_query_argument(party: WSGIParty, admin: t.Any)
         )
         pairs = request.party_url("blog:post", id=3, _query=[("t", "a"), ("t", "b")])
         assert pairs == party.url_for("blog:post", id=3, t=["a", "b"])
-        with pytest.raises(TypeError, match="_scheme"):
-            request.party_url("post", id=3, _scheme="https")
+        with pytest.raises(TypeError, match="_host"):
+            request.party_url("post", id=3, _host="example.com")
 
 
 def test_party_url_links_both_ways_from_views_and_templates(

@@ -44,8 +44,11 @@ from ._exceptions import (
     PartyClosed,
     PartylineException,
     RecursiveAsk,
+    UntrustedHost,
     UrlBuildError,
+    UrlOptionError,
 )
+from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
 from ._member import PartyMember
@@ -86,7 +89,9 @@ __all__ = [
     "RequestScope",
     "Route",
     "RouteDispatcher",
+    "UntrustedHost",
     "UrlBuildError",
+    "UrlOptionError",
     "UrlRequest",
     "WSGIParty",
     "bind_request",
@@ -96,6 +101,7 @@ __all__ = [
     "encode_query",
     "map_matcher",
     "partyline",
+    "request_host",
     "request_scope",
     "standard_handlers",
     "unbind_request",

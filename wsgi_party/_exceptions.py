@@ -16,6 +16,8 @@ working.
 
 from __future__ import annotations
 
+from werkzeug.exceptions import SecurityError
+
 __all__ = [
     "ConfigurationError",
     "HighAndDry",
@@ -30,7 +32,9 @@ __all__ = [
     "PartyClosed",
     "PartylineException",
     "RecursiveAsk",
+    "UntrustedHost",
     "UrlBuildError",
+    "UrlOptionError",
 ]
 
 
@@ -107,6 +111,41 @@ class NotConnected(PartylineException, LookupError):
 
 class ConfigurationError(PartylineException, ValueError):
     """An argument given to a wsgi_party class is not one it can work with."""
+
+
+class UrlOptionError(PartylineException, ValueError):
+    """``url_for`` options that contradict each other, as Flask refuses them.
+
+    ``_scheme`` makes a URL external; asking for it together with
+    ``_external=False`` is an error, here as in :func:`flask.url_for`
+    (which raises ``ValueError``, a base class of this one).
+    """
+
+
+class UntrustedHost(PartylineException, SecurityError):
+    """An external URL was asked for in a request whose host cannot be used.
+
+    The ``Host`` header (or the server's name) is not a valid host name, as
+    Werkzeug validates it, or is not one of the party's ``trusted_hosts``.
+    A link built from such a host could point anywhere (the classic poisoned
+    password-reset link), so none is built. The message names the host.
+
+    It is a :class:`werkzeug.exceptions.SecurityError`, so Flask and
+    Werkzeug apps answer it with 400 Bad Request by themselves; the Pyramid
+    and Django integrations and :class:`~wsgi_party.PartyMember` answer it
+    with their framework's own 400.
+    """
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        #: The host the request named (``""`` when it named none).
+        self.host = host
+
+    def __str__(self) -> str:
+        return str(self.description)
+
+    def __reduce__(self) -> tuple[type[UntrustedHost], tuple[str, str]]:
+        return type(self), (str(self.description), self.host)
 
 
 class InvitationError(PartylineException):

@@ -98,8 +98,9 @@ def discover(application: object, prefix: str = "") -> list[Invitation]:
 class InviteGuard:
     """Recognises outside requests for invite paths.
 
-    A path is refused when, decoded and normalised, it is one of the invite
-    paths or has the invite segment (``__invite__``) anywhere in it.
+    A path is refused when, decoded and normalised (a path without a leading
+    slash is read as if it had one), it is one of the invite paths or has
+    the invite segment (``__invite__``) anywhere in it.
     """
 
     def __init__(self) -> None:
@@ -130,6 +131,12 @@ def _normalise(path: str) -> str:
             break
         path = unquote(path)
     path = path.lower().replace("\\", "/")
+    if not path.startswith("/"):
+        # waitress and Werkzeug's server pass "__invite__/" for the request
+        # targets "__invite__/" and "x:__invite__/", gunicorn the rest of a
+        # path glued to its SCRIPT_NAME; a router (Werkzeug's) reads it as
+        # "/__invite__/".
+        path = f"/{path}"
     while "//" in path:
         path = path.replace("//", "/")
     return path.rstrip("/")

@@ -12,7 +12,13 @@ Wrap the app where you mount it; the wrapper answers the invitation and binds
 
 An app routed by a werkzeug :class:`~werkzeug.routing.Map` (found as
 ``app.url_map``, or passed as ``url_map=``) answers ``url``, ``routes`` and
-``match`` from it with no more code. Every member answers ``ping``.
+``match`` from it with no more code. Every member answers ``ping``. A
+service given in ``services`` replaces the standard handler of that name.
+
+The wrapper is the member: one WSGI app wrapped twice (static files at
+``/css`` and at ``/img``) makes two members, each with its own name and
+services. :data:`~wsgi_party.partyline` stays bound while a streamed body
+(a generator) is iterated and closed.
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ import typing as t
 from werkzeug.routing import Map
 
 from ._context import RequestScope, _reset_scope, _set_scope
+from ._exceptions import UntrustedHost
 from ._invitations import INVITE_PATH
 from ._operator import Handler, PartylineOperator
 from ._routing import connect_map_services
 from ._services import standard_handlers
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -42,8 +49,18 @@ class PartyMember:
     """WSGI wrapper that makes ``app`` join the party it is invited to.
 
     ``name`` is the member name (default: derived from the mount).
-    ``services`` maps service names to handlers to connect on joining.
-    ``url_map`` is the app's werkzeug ``Map``, if it is not ``app.url_map``.
+    ``services`` maps service names to handlers to connect on joining; each
+    replaces the standard handler of its name (``ping``, ``url``, ``routes``,
+    ``match``). ``url_map`` is the app's werkzeug ``Map``, if it is not
+    ``app.url_map``.
+
+    The wrapper, not ``app``, is the member: two wrappers around one app
+    join as two members. An :class:`~wsgi_party.UntrustedHost` raised by the
+    app is answered with 400 Bad Request.
+
+    .. versionchanged:: 0.3
+       Given services replace the standard ones; the wrapper is the member;
+       the request scope stays bound while a streamed body runs.
     """
 
     def __init__(
@@ -74,23 +91,32 @@ class PartyMember:
         current = self.operator
         if current is None:
             return self.app(environ, start_response)
-        token = _set_scope(RequestScope(current, environ))
+        scope = RequestScope(current, environ)
+        token = _set_scope(scope)
         try:
-            return self.app(environ, start_response)
+            body = self.app(environ, start_response)
+            # A list was built while the app ran; any other body may run
+            # code (a generator building links) as the server iterates it.
+            if type(body) is not list and type(body) is not environ.get("wsgi.file_wrapper"):
+                body = _ScopedBody(body, scope)
+        except UntrustedHost as exc:
+            return exc(environ, start_response)
         finally:
             _reset_scope(token)
+        return body
 
     def _accept(self, operator: PartylineOperator, start_response: StartResponse) -> list[bytes]:
-        if not operator.join(self.app, name=self.name):
+        if not operator.join(self, name=self.name):
             body = (operator.declined or "declined").encode()
             start_response("409 Conflict", [("Content-Type", "text/plain; charset=utf-8")])
             return [body]
-        for service_name, handler in self.services.items():
+        given = self.services
+        for service_name, handler in given.items():
             operator.connect(service_name, handler)
-        if self.url_map is not None and "url" not in self.services:
-            connect_map_services(operator, self.url_map)
+        if self.url_map is not None:
+            connect_map_services(operator, self.url_map, skip=given)
         else:
-            standard_handlers(operator)
+            standard_handlers(operator, skip=given)
         self.operator = operator
         operator.on_close(lambda: self._left(operator))
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
@@ -99,3 +125,39 @@ class PartyMember:
     def _left(self, operator: PartylineOperator) -> None:
         if self.operator is operator:
             self.operator = None
+
+
+class _ScopedBody:
+    """A member's streamed body, run with its request scope bound.
+
+    The scope is bound around each chunk and around ``close()`` only, so
+    code in the body (a generator building links) sees
+    :data:`~wsgi_party.partyline`, and the server's own code between chunks
+    and the thread's next request never do.
+    """
+
+    __slots__ = ("_body", "_chunks", "_scope")
+
+    def __init__(self, body: Iterable[bytes], scope: RequestScope) -> None:
+        self._body = body
+        self._chunks: Iterator[bytes] = iter(body)
+        self._scope = scope
+
+    def __iter__(self) -> _ScopedBody:
+        return self
+
+    def __next__(self) -> bytes:
+        token = _set_scope(self._scope)
+        try:
+            return next(self._chunks)
+        finally:
+            _reset_scope(token)
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            token = _set_scope(self._scope)
+            try:
+                close()
+            finally:
+                _reset_scope(token)

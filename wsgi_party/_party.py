@@ -48,6 +48,7 @@ from ._exceptions import (
     RecursiveAsk,
     UrlBuildError,
 )
+from ._hosts import trusted_host_list
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name, discover
 from ._links import DEFAULT_MAX_BYTES, LinkMemory, call_key
 from ._operator import Connection, Handler, PartylineOperator
@@ -123,10 +124,18 @@ class WSGIParty:
     ``url_memory_bytes`` bounds the memory of finished links (all of them
     together, in bytes; ``0`` remembers none): see :ref:`url-memory`.
 
+    External URLs built in a request take its host only when it is a valid
+    host name; with ``trusted_hosts`` (Werkzeug's ``trusted_hosts``:
+    ``"example.com"``, or ``".example.com"`` for it and every subdomain;
+    the port is ignored) it must also be one of them. Otherwise
+    :class:`~wsgi_party.UntrustedHost` is raised, which the integrations
+    answer with 400 Bad Request.
+
     .. versionchanged:: 0.2
        ``invites`` defaults to discovery; added ``lazy`` and ``base_url``.
     .. versionchanged:: 0.3
-       Added ``url_memory_bytes``.
+       Added ``url_memory_bytes`` and ``trusted_hosts``; an invalid request
+       host is refused.
     """
 
     #: Key of the operator in the invitation's environ.
@@ -147,10 +156,13 @@ class WSGIParty:
         lazy: bool = False,
         base_url: str | None = None,
         url_memory_bytes: int = DEFAULT_MAX_BYTES,
+        trusted_hosts: Iterable[str] | None = None,
     ) -> None:
         self.application = application  # see the property: it also sets _dispatcher
         self.ignore_missing_services = ignore_missing_services
         self.base_url = base_url
+        #: Hosts external URLs may name in a request (``None``: any valid host).
+        self.trusted_hosts = trusted_host_list(trusted_hosts)
         #: Handlers by service name, in join order (0.1 API).
         self.handlers: dict[str, list[Handler]] = {}
         # The same as records that know their member, for the asks that

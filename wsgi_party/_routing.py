@@ -25,8 +25,17 @@ if t.TYPE_CHECKING:
 __all__ = ["connect_map_services", "map_matcher"]
 
 
-def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
-    """Connect ``url``, ``ping``, ``routes`` and ``match`` answered from ``url_map``."""
+def connect_map_services(
+    operator: PartylineOperator, url_map: Map, *, skip: t.Container[str] = ()
+) -> None:
+    """Connect ``url``, ``ping``, ``routes`` and ``match`` answered from ``url_map``.
+
+    Services named in ``skip`` are left out: the member answers them with
+    handlers of its own.
+
+    .. versionchanged:: 0.3
+       Added ``skip``.
+    """
     # Bound once; the adapter re-reads the map when rules are added later,
     # so routes added after the invitation still count.
     adapter = url_map.bind("localhost", script_name="/")
@@ -48,8 +57,9 @@ def connect_map_services(operator: PartylineOperator, url_map: Map) -> None:
     def pure(endpoint: str) -> bool:
         return True  # a Map builds from the rule and its values alone
 
-    operator.connect("url", url_handler(operator, build_path, pure=pure))
-    standard_handlers(operator, list_routes, match)
+    if "url" not in skip:
+        operator.connect("url", url_handler(operator, build_path, pure=pure))
+    standard_handlers(operator, list_routes, match, skip=skip)
 
 
 def map_matcher(url_map: Map, *, exclude: t.Container[str] = ()) -> Matcher:

@@ -118,15 +118,25 @@ def standard_handlers(
     operator: PartylineOperator,
     list_routes: RouteLister | None = None,
     match: Matcher | None = None,
+    *,
+    skip: t.Container[str] = (),
 ) -> None:
-    """Connect ``ping``, and ``routes`` and ``match`` when given, for a member."""
+    """Connect ``ping``, and ``routes`` and ``match`` when given, for a member.
+
+    Services named in ``skip`` are left out: the member answers them with
+    handlers of its own.
+
+    .. versionchanged:: 0.3
+       Added ``skip``.
+    """
 
     def ping(payload: object) -> Pong:
         return Pong(operator.name or "")
 
-    operator.connect("ping", ping)
+    if "ping" not in skip:
+        operator.connect("ping", ping)
 
-    if list_routes is not None:
+    if list_routes is not None and "routes" not in skip:
         lister = list_routes
 
         def routes(payload: object) -> list[Route]:
@@ -138,7 +148,7 @@ def standard_handlers(
 
         operator.connect("routes", routes)
 
-    if match is not None:
+    if match is not None and "match" not in skip:
         matcher = match
 
         def match_handler(payload: object) -> Match:

@@ -24,11 +24,10 @@ from collections.abc import Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._context import _get_scope
-from ._exceptions import HighAndDry, PartylineException
+from ._exceptions import HighAndDry, PartylineException, UrlOptionError
+from ._hosts import request_host
 
 if t.TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
-
     from ._operator import PartylineOperator
 
 __all__ = [
@@ -169,8 +168,8 @@ class UrlRequest:
 
         ``_external``, ``_anchor``, ``_method`` and ``_scheme`` are taken out
         of ``values`` (a dict the caller hands over); ``_scheme`` implies
-        ``_external`` unless ``_external=False`` is given, which is an error
-        as in Flask.
+        ``_external`` unless ``_external=False`` is given, which raises
+        :class:`~wsgi_party.UrlOptionError` (a ``ValueError``, as in Flask).
         """
         external = anchor = method = scheme = None
         if values and ("_external" in values or not _OPTIONS.isdisjoint(values)):
@@ -182,7 +181,10 @@ class UrlRequest:
                 if external is None:
                     external = True
                 elif not external:
-                    raise ValueError("When specifying '_scheme', '_external' must be True.")
+                    raise UrlOptionError(
+                        "When specifying '_scheme', '_external' must be True (endpoint"
+                        f" {endpoint!r}, _scheme={scheme!r}, _external={external!r})."
+                    )
         return cls(endpoint, values, bool(external), anchor, method, scheme=scheme)
 
     def located(self, base_url: str | None = None) -> UrlRequest:
@@ -192,6 +194,11 @@ class UrlRequest:
         mount is taken off its ``SCRIPT_NAME`` to find the party's own), else
         from ``base_url``. Returns ``self`` when nothing was missing, else a
         located copy.
+
+        The host of an external URL is taken from the request only when it
+        is valid (and trusted, by the request's party's ``trusted_hosts``);
+        otherwise :class:`~wsgi_party.UntrustedHost` is raised (see
+        :func:`~wsgi_party.request_host`).
         """
         if self.script_root is not None and (not self.external or (self.scheme and self.host)):
             return self
@@ -219,7 +226,9 @@ class UrlRequest:
                 self.script_root = scope.party_root
             if self.external:
                 self.scheme = self.scheme or environ.get("wsgi.url_scheme", "http")
-                self.host = self.host or _environ_host(environ)
+                if not self.host:
+                    party = scope.operator.partyline
+                    self.host = request_host(environ, getattr(party, "trusted_hosts", None))
         elif base_url:
             parts = urlsplit(base_url)
             if self.script_root is None:
@@ -242,18 +251,6 @@ _URL_FIELDS = (
     "scheme",
     "host",
 )
-
-
-def _environ_host(environ: WSGIEnvironment) -> str:
-    host = environ.get("HTTP_HOST")
-    if host:
-        return str(host)
-    name = environ.get("SERVER_NAME", "localhost")
-    port = environ.get("SERVER_PORT", "")
-    scheme = environ.get("wsgi.url_scheme", "http")
-    if port and (scheme, port) not in (("http", "80"), ("https", "443")):
-        return f"{name}:{port}"
-    return str(name)
 
 
 def encode_query(values: t.Mapping[str, t.Any]) -> str:

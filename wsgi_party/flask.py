@@ -46,9 +46,11 @@ from wsgi_party import (
     PartylineException,
     PartylineOperator,
     UrlBuildError,
+    UrlRequest,
     bind_request,
     current_scope,
     map_matcher,
+    request_host,
     standard_handlers,
     unbind_request,
     url_handler,
@@ -443,6 +445,12 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     request URLs are external by default, located by the party's
     ``base_url``. An endpoint nobody can build raises
     :class:`PartyBuildError`, a :class:`werkzeug.routing.BuildError`.
+
+    An external URL in a request whose host is invalid, or not one of the
+    party's ``trusted_hosts``, raises :class:`~wsgi_party.UntrustedHost`,
+    which Flask answers with 400 Bad Request (it is a Werkzeug
+    ``SecurityError``); ``_scheme`` with ``_external=False`` raises
+    :class:`~wsgi_party.UrlOptionError`, a ``ValueError`` as in Flask.
     """
     scope = _get_scope()
     # The common case first: a link to another app that this app built
@@ -479,12 +487,29 @@ def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | No
     # iter_rules(endpoint) takes a lock and raises for every foreign endpoint.
     own = endpoint in app.url_map._rules_by_endpoint or endpoint[:1] == "."
     if own and in_request:
+        if "_external" in values or "_scheme" in values:
+            _check_external(app, endpoint, values)
         return app.url_for(endpoint, **values)
     link: t.Hashable | None = None
     if in_request and type(scope) is _FlaskScope and scope.app is app and scope.links is not None:
         # Not remembered yet (party_url looked): remember it under that key.
         link = _link_key(scope, endpoint, values)
     return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, link=link)
+
+
+def _check_external(app: Flask, endpoint: str, values: dict[str, t.Any]) -> None:
+    """Hold an own external URL to the party's rules before Flask builds it.
+
+    ``_scheme`` with ``_external=False`` raises
+    :class:`~wsgi_party.UrlOptionError`, as for any other member's URL, and
+    the request's host must be one the party would build a URL on
+    (:class:`~wsgi_party.UntrustedHost`, a 400, otherwise).
+    """
+    wanted = UrlRequest.from_url_for(endpoint, {k: values[k] for k in _URL_OPTIONS if k in values})
+    state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
+    operator = state.operator if state is not None else None
+    if wanted.external and operator is not None:
+        request_host(flask.request.environ, operator.partyline.trusted_hosts)
 
 
 def _ask_party(

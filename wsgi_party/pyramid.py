@@ -54,7 +54,7 @@ from pyramid.authorization import (  # type: ignore[import-untyped]
 from pyramid.encode import url_quote  # type: ignore[import-untyped]
 from pyramid.events import BeforeRender  # type: ignore[import-untyped]
 from pyramid.exceptions import ConfigurationError  # type: ignore[import-untyped]
-from pyramid.httpexceptions import HTTPNotFound  # type: ignore[import-untyped]
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound  # type: ignore[import-untyped]
 from pyramid.interfaces import (  # type: ignore[import-untyped]
     IAuthenticationPolicy,
     IRequestFactory,
@@ -90,12 +90,14 @@ from wsgi_party import (
     NoSuchServiceName,
     PartylineException,
     PartylineOperator,
+    UntrustedHost,
     UrlBuildError,
     UrlRequest,
     WSGIParty,
     bind_request,
     current_scope,
     encode_query,
+    request_host,
     standard_handlers,
     unbind_request,
     url_handler,
@@ -120,6 +122,7 @@ __all__ = [
     "invite_view",
     "party_member",
     "partyline_tween_factory",
+    "untrusted_host_view",
 ]
 
 #: Setting: the member name.
@@ -133,7 +136,7 @@ INVITE_ROUTE = "wsgi_party.invite"
 
 # route_url's own overrides: they never become query values.
 _PYRAMID_OVERRIDES = frozenset({"_app_url", "_scheme", "_host", "_port", "_anchor", "_query"})
-_UNSUPPORTED = ("_app_url", "_scheme", "_host", "_port")
+_UNSUPPORTED = ("_app_url", "_host", "_port")
 _T = t.TypeVar("_T")
 _SYSTEM_PRINCIPALS = frozenset({Everyone, Authenticated})
 _FRAGMENT_CACHE = "_wsgi_party_fragments"
@@ -604,7 +607,12 @@ class PyramidMember:
     def _standalone_url(self, request: t.Any, route_name: str, url_request: UrlRequest) -> str:
         values = dict(url_request.values)
         path = self.build_path(route_name, values, url_request.method)
-        prefix: str = request.application_url if url_request.external else request.script_name
+        prefix: str = request.script_name
+        if url_request.external:
+            request_host(request.environ)  # a valid host, as in a party
+            prefix = request.application_url
+            if url_request.scheme:
+                prefix = f"{url_request.scheme}{prefix[len(request.scheme) :]}"
         url = f"{prefix}{path}"
         query = encode_query(values)
         if query:
@@ -664,8 +672,9 @@ def includeme(config: t.Any) -> None:
     """Make the app a party member (``config.include("wsgi_party.pyramid")``).
 
     Registers a :class:`PyramidMember` from the settings, the invite route,
-    the tween binding :data:`wsgi_party.partyline`, the request methods and
-    the renderer globals. Including it twice is harmless.
+    the tween binding :data:`wsgi_party.partyline`, the request methods,
+    the renderer globals and :func:`untrusted_host_view` (a 400 for
+    :class:`~wsgi_party.UntrustedHost`). Including it twice is harmless.
     """
     registry = config.registry
     if registry.queryUtility(IPartyMember) is not None:
@@ -693,8 +702,18 @@ def includeme(config: t.Any) -> None:
         require_csrf=False,
     )
     config.add_tween(f"{__name__}.partyline_tween_factory", over=EXCVIEW)
+    config.add_exception_view(untrusted_host_view, context=UntrustedHost)
     config.add_subscriber(add_renderer_globals, BeforeRender)
     _add_request_methods(config, member)
+
+
+def untrusted_host_view(exc: UntrustedHost, request: t.Any) -> t.Any:
+    """Answer :class:`~wsgi_party.UntrustedHost` with Pyramid's 400 Bad Request.
+
+    A link was asked for with a host that is invalid or not one of the
+    party's ``trusted_hosts`` (see :func:`~wsgi_party.request_host`).
+    """
+    return HTTPBadRequest(detail=str(exc))
 
 
 def _add_request_methods(config: t.Any, member: PyramidMember) -> None:
@@ -831,18 +850,17 @@ def _fragments_setting(value: object) -> dict[str, str]:
 def _url_request(endpoint: str, kw: dict[str, t.Any]) -> UrlRequest:
     """A :class:`~wsgi_party.UrlRequest` from ``party_url``'s arguments.
 
-    Flask's ``_external``, ``_anchor``, ``_method`` and Pyramid's ``_query``
-    (a mapping or pairs, merged into the values) are understood.
+    Flask's ``_external``, ``_anchor``, ``_method`` and ``_scheme`` (as in
+    Flask: it implies ``_external``; with ``_external=False`` it raises
+    :class:`~wsgi_party.UrlOptionError`) and Pyramid's ``_query`` (a
+    mapping or pairs, merged into the values) are understood.
     """
     for key in _UNSUPPORTED:
         if key in kw:
             raise TypeError(
-                f"party_url({endpoint!r}) does not take {key}: party URLs take scheme"
-                " and host from the current request (use _external=True)"
+                f"party_url({endpoint!r}) does not take {key}: party URLs take the"
+                " host from the current request (use _external=True)"
             )
-    external = bool(kw.pop("_external", False))
-    anchor = kw.pop("_anchor", None) or None
-    method = kw.pop("_method", None)
     query = kw.pop("_query", None)
     if query:
         if isinstance(query, str):
@@ -851,7 +869,10 @@ def _url_request(endpoint: str, kw: dict[str, t.Any]) -> UrlRequest:
                 " pairs, not a string"
             )
         _merge_query(kw, query)
-    return UrlRequest(endpoint, kw, external=external, anchor=anchor, method=method)
+    url_request = UrlRequest.from_url_for(endpoint, kw)
+    if not url_request.anchor:
+        url_request.anchor = None  # Pyramid's route_url writes no empty "#"
+    return url_request
 
 
 def _merge_query(values: dict[str, t.Any], query: t.Any) -> None:

@@ -354,10 +354,10 @@ class Apps:
         """The app object of ``member``, as mounted."""
         return getattr(self, {"legacy": "django"}.get(member, member))
 
-    def dispatcher(self) -> DispatcherMiddleware:
-        """Every app mounted where :data:`APPS` says."""
+    def dispatcher(self, root: t.Any = None) -> DispatcherMiddleware:
+        """Every app mounted where :data:`APPS` says (``root``: another Django handler)."""
         return DispatcherMiddleware(
-            self.django,
+            self.django if root is None else root,
             {
                 APPS["flask"].mount: self.flask,
                 APPS["pyramid"].mount: self.pyramid,

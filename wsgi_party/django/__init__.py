@@ -54,13 +54,15 @@ from wsgi_party import (
     Identity,
     NoAnswer,
     NoSuchServiceName,
+    RequestScope,
     UrlBuildError,
     UrlRequest,
     current_scope,
     encode_query,
+    request_host,
 )
 
-from ._member import current_identity, identity_of, user_of
+from ._member import current_identity, django_request, identity_of, serving, user_of
 from .apps import fragments, identity_enabled, party_config
 from .middleware import PartyMiddleware
 
@@ -81,21 +83,32 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
     :func:`django.urls.reverse` would (with the ``current_app`` of
     ``request``, as ``{% url %}`` does), except that values its pattern does
     not use become the query string. Otherwise the party builds it
-    (``"member:endpoint"`` targets one member). ``_external``, ``_anchor``
-    and ``_method`` work as in Flask's ``url_for``; ``request`` (optional)
-    supplies scheme and host for ``_external``.
+    (``"member:endpoint"`` targets one member). ``_external``, ``_anchor``,
+    ``_method`` and ``_scheme`` work as in Flask's ``url_for`` (``_scheme``
+    implies ``_external``; with ``_external=False`` it raises
+    :class:`~wsgi_party.UrlOptionError`); ``request`` (optional) supplies
+    scheme and host for ``_external``.
+
+    In the project's own requests an external URL honours ``ALLOWED_HOSTS``
+    (Django's :class:`~django.core.exceptions.DisallowedHost`, a 400), and
+    in every request the party's host rules
+    (:class:`~wsgi_party.UntrustedHost`, which
+    :class:`~wsgi_party.django.PartyMiddleware` answers with
+    ``DisallowedHost``).
 
     Raises :class:`django.urls.NoReverseMatch` naming the endpoint and the
     members asked when nobody has it.
     """
     if type(endpoint) is not str:
         endpoint = str(endpoint)  # SafeString from a template, or a lazy string
-    external = bool(values.pop("_external", False))
-    anchor = values.pop("_anchor", None)
-    method = values.pop("_method", None)
+    # Takes the url_for options out of values, with Flask's rules.
+    wanted = UrlRequest.from_url_for(endpoint, values)
+    external, scheme = wanted.external, wanted.scheme
     config = party_config()
     operator = config.operator
     scope = current_scope()
+    if external and serving.get():
+        _check_allowed_host(request, scope)
     local = endpoint
     if operator is not None and operator.name and endpoint.startswith(operator.name + ":"):
         local = endpoint[len(operator.name) + 1 :]
@@ -104,12 +117,11 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
         rest = dict(values)
         path = config.reverser.find(local, rest, _current_app(request))
         if path is not None:
-            url = _finish(get_script_prefix() + path[1:], rest, anchor)
-            return _absolute(url, request, operator) if external else url
+            url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
+            return _absolute(url, request, operator, scheme) if external else url
     else:
         # Another member's request, or none (a management command): the
         # project's links live under its mount in the party.
-        wanted = UrlRequest(endpoint, values, external=external, anchor=anchor, method=method)
         try:
             return config.url(wanted.located(operator.partyline.base_url))
         except HighAndDry:
@@ -123,7 +135,12 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
         )
     try:
         return operator.url_for(
-            endpoint, _external=external, _anchor=anchor, _method=method, **values
+            endpoint,
+            _external=external,
+            _anchor=wanted.anchor,
+            _method=wanted.method,
+            _scheme=scheme,
+            **values,
         )
     except UrlBuildError as exc:
         asked = ", ".join(repr(name) for name in exc.asked) or "nobody"
@@ -132,6 +149,18 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
             f" Django project (member {operator.name!r}) and no other party member"
             f" could build it (asked: {asked})"
         ) from exc
+
+
+def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:
+    """Django's own check of the project's request host (``ALLOWED_HOSTS``).
+
+    Raises :class:`~django.core.exceptions.DisallowedHost`, a 400.
+    """
+    if request is None:
+        if scope is None:
+            return
+        request = django_request(scope.environ)
+    request.get_host()
 
 
 def _current_app(request: t.Any) -> str | None:
@@ -154,11 +183,16 @@ def _finish(url: str, rest: t.Mapping[str, t.Any], anchor: str | None) -> str:
     return url
 
 
-def _absolute(url: str, request: t.Any, operator: t.Any) -> str:
+def _absolute(url: str, request: t.Any, operator: t.Any, scheme: str | None) -> str:
     if request is not None:
-        return str(request.build_absolute_uri(url))
+        host = request.get_host()  # ALLOWED_HOSTS, as build_absolute_uri checks it
+        trusted = operator.partyline.trusted_hosts if operator is not None else None
+        if trusted:
+            request_host({"HTTP_HOST": host, "wsgi.url_scheme": request.scheme}, trusted)
+        absolute = str(request.build_absolute_uri(url))
+        return f"{scheme}{absolute[len(request.scheme) :]}" if scheme else absolute
     base_url = operator.partyline.base_url if operator is not None else None
-    located = UrlRequest("external", external=True).located(base_url)
+    located = UrlRequest("external", external=True, scheme=scheme).located(base_url)
     if not located.host:
         raise NoReverseMatch(
             f"cannot build an external URL ({url!r}) outside a request: pass"

@@ -17,7 +17,16 @@ from __future__ import annotations
 
 import typing as t
 
-from wsgi_party import INVITE_PATH, PartylineOperator, WSGIParty, bind_request, unbind_request
+from django.core.exceptions import DisallowedHost  # type: ignore[import-untyped,unused-ignore]
+
+from wsgi_party import (
+    INVITE_PATH,
+    PartylineOperator,
+    UntrustedHost,
+    WSGIParty,
+    bind_request,
+    unbind_request,
+)
 
 from ._member import accept, serving
 from .apps import party_config
@@ -37,6 +46,11 @@ class PartyMiddleware:
     project's operator, ``None`` outside a party) and, in a party, the
     request scope that :data:`wsgi_party.partyline` and cross-app URL
     building read.
+
+    A view (or its template) that asks for an external URL on a host the
+    party refuses (:class:`~wsgi_party.UntrustedHost`) gets Django's own
+    answer to a bad host: :class:`~django.core.exceptions.DisallowedHost`,
+    a 400 Bad Request logged by ``django.security.DisallowedHost``.
     """
 
     sync_capable = True
@@ -70,3 +84,8 @@ class PartyMiddleware:
         finally:
             serving.reset(own)
             unbind_request(token)
+
+    def process_exception(self, request: t.Any, exception: Exception) -> None:
+        """Turn :class:`~wsgi_party.UntrustedHost` into Django's ``DisallowedHost``."""
+        if isinstance(exception, UntrustedHost):
+            raise DisallowedHost(str(exception)) from exception
