@@ -25,27 +25,30 @@ from __future__ import annotations
 
 import typing as t
 
-from werkzeug.routing import Map
+from werkzeug.routing import BuildError, Map
 
-from ._context import RequestScope, _reset_scope, _set_scope
 from ._exceptions import UntrustedHost
-from ._invitations import INVITE_PATH
-from ._operator import Handler, PartylineOperator
-from ._routing import connect_map_services
-from ._services import standard_handlers
+from ._routing import map_matcher
+from .integration import (
+    Membership,
+    RequestScope,
+    enter_scope,
+    invited_operator,
+    leave_scope,
+    no_such_endpoint,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from ._operator import Handler
+
 __all__ = ["PartyMember"]
 
-#: The environ key of the operator; the same as ``WSGIParty.partyline_key``.
-PARTYLINE_KEY = "partyline"
 
-
-class PartyMember:
+class PartyMember(Membership):
     """WSGI wrapper that makes ``app`` join the party it is invited to.
 
     ``name`` is the member name (default: derived from the mount).
@@ -71,28 +74,29 @@ class PartyMember:
         services: Mapping[str, Handler] | None = None,
         url_map: Map | None = None,
     ) -> None:
+        super().__init__(self, name)
+        #: The wrapped WSGI app.
         self.app = app
-        self.name = name
+        #: Handlers by service name, connected on joining.
         self.services: dict[str, Handler] = dict(services or {})
         found = url_map if url_map is not None else getattr(app, "url_map", None)
+        #: The werkzeug ``Map`` the app routes by, if any.
         self.url_map: Map | None = found if isinstance(found, Map) else None
-        #: The operator of the party this app is a member of, if any.
-        self.operator: PartylineOperator | None = None
 
     def __repr__(self) -> str:
         return f"<PartyMember {self.name!r} of {self.app!r}>"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        operator = environ.get(PARTYLINE_KEY)
-        if isinstance(operator, PartylineOperator) and (
-            environ.get("PATH_INFO", "").rstrip("/") == INVITE_PATH.rstrip("/")
-        ):
-            return self._accept(operator, start_response)
+        operator = invited_operator(environ)
+        if operator is not None:
+            status, text = self.accept(operator)
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [text.encode()]
         current = self.operator
         if current is None:
             return self.app(environ, start_response)
         scope = RequestScope(current, environ)
-        token = _set_scope(scope)
+        token = enter_scope(scope)
         try:
             body = self.app(environ, start_response)
             # A list was built while the app ran; any other body may run
@@ -102,29 +106,48 @@ class PartyMember:
         except UntrustedHost as exc:
             return exc(environ, start_response)
         finally:
-            _reset_scope(token)
+            leave_scope(token)
         return body
 
-    def _accept(self, operator: PartylineOperator, start_response: StartResponse) -> list[bytes]:
-        if not operator.join(self, name=self.name):
-            body = (operator.declined or "declined").encode()
-            start_response("409 Conflict", [("Content-Type", "text/plain; charset=utf-8")])
-            return [body]
-        given = self.services
-        for service_name, handler in given.items():
-            operator.connect(service_name, handler)
-        if self.url_map is not None:
-            connect_map_services(operator, self.url_map, skip=given)
-        else:
-            standard_handlers(operator, skip=given)
-        self.operator = operator
-        operator.on_close(lambda: self._left(operator))
-        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"joined\n"]
+    # -- what the member answers, from its map --------------------------------
 
-    def _left(self, operator: PartylineOperator) -> None:
-        if self.operator is operator:
-            self.operator = None
+    def given_services(self) -> Mapping[str, Handler]:
+        return self.services
+
+    def offers(self, service_name: str) -> bool:
+        return self.url_map is not None and super().offers(service_name)
+
+    def connect(self, operator: t.Any) -> None:
+        if self.url_map is not None:
+            # Bound once; the adapter re-reads the map when rules are added
+            # later, so routes added after the invitation still count.
+            self._adapter = self.url_map.bind("localhost", script_name="/")
+            self._matcher = map_matcher(self.url_map)
+        super().connect(operator)
+
+    def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+        try:
+            path: str = self._adapter.build(endpoint, values, method=method, append_unknown=True)
+        except BuildError:
+            raise no_such_endpoint(self.operator_name, endpoint) from None
+        values.clear()
+        return path
+
+    def builds_purely(self, endpoint: str) -> bool:
+        return True  # a Map builds from the rule and its values alone
+
+    def list_routes(self) -> Iterator[tuple[str, str, Iterable[str]]]:
+        assert self.url_map is not None
+        for rule in self.url_map.iter_rules():
+            yield str(rule.endpoint), rule.rule, rule.methods or ()
+
+    def match(self, method: str, path: str) -> tuple[str | None, bool, Iterable[str]] | None:
+        return self._matcher(method, path)
+
+    @property
+    def operator_name(self) -> str | None:
+        """The name the member joined under, else the one it asked for."""
+        return self.operator.name if self.operator is not None else self.name
 
 
 class _ScopedBody:
@@ -147,17 +170,17 @@ class _ScopedBody:
         return self
 
     def __next__(self) -> bytes:
-        token = _set_scope(self._scope)
+        token = enter_scope(self._scope)
         try:
             return next(self._chunks)
         finally:
-            _reset_scope(token)
+            leave_scope(token)
 
     def close(self) -> None:
         close = getattr(self._body, "close", None)
         if close is not None:
-            token = _set_scope(self._scope)
+            token = enter_scope(self._scope)
             try:
                 close()
             finally:
-                _reset_scope(token)
+                leave_scope(token)

@@ -662,18 +662,21 @@ class WSGIParty:
         except (KeyError, TypeError):
             error = self._no_target(member, service_name)
             raise error from error.__cause__
+        passed: HighAndDry | None = None
         try:
             for handler in handlers:
                 try:
                     return handler(payload)
-                except HighAndDry:
-                    pass
+                except HighAndDry as exc:
+                    passed = exc
         except RecursionError:
             raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        raise NoAnswer(f"member {member!r} had no answer for {service_name!r}")
+        # The member's own reason (its HighAndDry) says why, and stays the cause.
+        reason = f": {passed}" if passed is not None and str(passed) else ""
+        raise NoAnswer(f"member {member!r} had no answer for {service_name!r}{reason}") from passed
 
     def _answerers(
         self,

@@ -55,8 +55,15 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
-from wsgi_party._context import RequestScope, _get_scope, _reset_scope, _set_scope
-from wsgi_party._links import LinkMemory, call_key
+from wsgi_party.integration import (
+    LinkMemory,
+    RequestScope,
+    build_link,
+    call_key,
+    enter_scope,
+    leave_scope,
+    link_memory,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -348,7 +355,7 @@ class FlaskPartyState:
 
 
 # Flask's context variables, their methods bound once as the party's own
-# (see wsgi_party._context): this runs for every link on every page.
+# (as the core binds its own): this runs for every link on every page.
 _app_ctx = _cv_app.get
 _request_ctx = _cv_request.get
 
@@ -356,9 +363,10 @@ _request_ctx = _cv_request.get
 class _FlaskScope(RequestScope):
     """The scope of a Flask member's request, with the party's memory of links.
 
-    ``links`` is the party's :class:`~wsgi_party._links.LinkMemory`, found at
-    the request's first :func:`party_url`, so that a link to another app
-    built before is answered from one lookup keyed by the call's own
+    ``links`` is the party's memory of links
+    (:func:`~wsgi_party.integration.link_memory`), found at the request's
+    first :func:`party_url`, so that a link to another app built before is
+    answered from one lookup keyed by the call's own
     arguments (see :func:`_link_key`).
     """
 
@@ -410,11 +418,11 @@ def _scoped(wsgi_app: WSGIApplication, state: FlaskPartyState) -> WSGIApplicatio
         if member is None:
             return wsgi_app(environ, start_response)
         # bind_request and unbind_request, inlined: this runs for every request.
-        token = _set_scope(_FlaskScope(member, environ, state.app))
+        token = enter_scope(_FlaskScope(member, environ, state.app))
         try:
             return wsgi_app(environ, start_response)
         finally:
-            _reset_scope(token)
+            leave_scope(token)
 
     return scoped_wsgi_app
 
@@ -452,7 +460,7 @@ def party_url(endpoint: str, **values: t.Any) -> str:
     ``SecurityError``); ``_scheme`` with ``_external=False`` raises
     :class:`~wsgi_party.UrlOptionError`, a ``ValueError`` as in Flask.
     """
-    scope = _get_scope()
+    scope = current_scope()
     # The common case first: a link to another app that this app built
     # before in this request's place. The links the party keeps for the app
     # and the place hold none of the app's own endpoints (Flask builds those,
@@ -467,7 +475,7 @@ def party_url(endpoint: str, **values: t.Any) -> str:
         ):
             links = scope.links
             if links is None:  # the request's first link: find the party's memory
-                links = scope.links = scope.operator.partyline._links
+                links = scope.links = link_memory(scope.operator)
             link = _link_key(scope, endpoint, values)
             if link is not None:
                 url = links.get(link)
@@ -540,7 +548,7 @@ def _ask_party(
         # What operator.url_for(endpoint, **values) does, without packing the
         # values again (they stay intact here), remembering the link under
         # the app's own key when party_url looked it up.
-        return operator.partyline._url_for(endpoint, values, operator, link)
+        return build_link(operator, endpoint, values, link)
     except UrlBuildError as exc:
         options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
         if app.url_build_error_handlers and in_request:

@@ -102,7 +102,7 @@ from wsgi_party import (
     unbind_request,
     url_handler,
 )
-from wsgi_party._url import no_such_endpoint
+from wsgi_party.integration import no_such_endpoint
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator

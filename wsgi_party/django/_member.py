@@ -50,8 +50,7 @@ from wsgi_party import (
     standard_handlers,
     url_handler,
 )
-from wsgi_party._services import no_route
-from wsgi_party._url import no_such_endpoint
+from wsgi_party.integration import no_route, no_such_endpoint
 
 from ._reverse import list_routes, resolve_route
 from .apps import fragments, identity_enabled, member_name

@@ -1,0 +1,329 @@
+"""The seam framework integrations build on.
+
+Everything an integration needs to make an app a party member (join,
+connect its services, bind the request scope, build and remember links)
+and nothing else. The integrations shipped with wsgi_party (Flask, Pyramid,
+Django, :class:`~wsgi_party.PartyMember`) use only these names, so one for
+another framework can too::
+
+    from wsgi_party.integration import Membership, invited_operator, request_scope
+
+    class ShopMembership(Membership):
+        def build_path(self, endpoint, values, method):
+            return shop.router.path_for(endpoint, values)   # or raise HighAndDry
+
+        def list_routes(self):
+            return [(route.name, route.rule, route.methods) for route in shop.router]
+
+    membership = ShopMembership(shop, name="shop")
+
+    def application(environ, start_response):
+        operator = invited_operator(environ)
+        if operator is not None:                  # the party's invitation
+            status, body = membership.accept(operator)
+            start_response(status, [("Content-Type", "text/plain")])
+            return [body.encode()]
+        if membership.operator is None:           # not in a party (yet)
+            return shop(environ, start_response)
+        with request_scope(membership.operator, environ):
+            return shop(environ, start_response)
+
+Names that are not here are private to the core and may change in any
+release.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import typing as t
+
+from ._context import (
+    RequestScope,
+    _get_scope,
+    _reset_scope,
+    _set_scope,
+    bind_request,
+    current_scope,
+    request_scope,
+    unbind_request,
+)
+from ._exceptions import HighAndDry
+from ._hosts import request_host
+from ._identity import Identity
+from ._invitations import INVITE_PATH
+from ._links import LinkMemory, call_key
+from ._operator import PartylineOperator
+from ._services import Matcher, no_route, standard_handlers
+from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+    from contextvars import Token
+
+    from _typeshed.wsgi import WSGIEnvironment
+
+__all__ = [
+    "INVITE_PATH",
+    "LinkMemory",
+    "Matcher",
+    "Membership",
+    "PathBuilder",
+    "RequestScope",
+    "UrlRequest",
+    "bind_request",
+    "build_link",
+    "call_key",
+    "current_scope",
+    "enter_scope",
+    "finish_url",
+    "invited_operator",
+    "leave_scope",
+    "link_memory",
+    "member_environ",
+    "no_route",
+    "no_such_endpoint",
+    "no_such_fragment",
+    "request_host",
+    "request_scope",
+    "standard_handlers",
+    "unbind_request",
+    "url_handler",
+]
+
+#: The environ key of the operator in an invitation (``WSGIParty.partyline_key``).
+PARTYLINE_KEY = "partyline"
+
+_INVITE = INVITE_PATH.rstrip("/")
+
+#: Make ``scope`` the current request scope; returns a token for
+#: :func:`leave_scope`. :func:`bind_request` for integrations that keep a
+#: :class:`RequestScope` subclass of their own (a bound ContextVar method:
+#: it runs on every request).
+enter_scope: t.Callable[[RequestScope | None], Token[RequestScope | None]] = _set_scope
+#: End the scope :func:`enter_scope` began.
+leave_scope: t.Callable[[Token[RequestScope | None]], None] = _reset_scope
+
+
+def invited_operator(environ: WSGIEnvironment) -> PartylineOperator | None:
+    """The operator of the party's invitation in ``environ``, else ``None``.
+
+    A request is an invitation only when its path is the invite path *and*
+    ``environ["partyline"]`` is a :class:`~wsgi_party.PartylineOperator`;
+    over HTTP neither can be forged (the party answers outside requests for
+    invite paths itself).
+    """
+    operator = environ.get(PARTYLINE_KEY)
+    if operator is None or not isinstance(operator, PartylineOperator):
+        return None
+    path: str = environ.get("PATH_INFO", "")
+    return operator if path.rstrip("/") == _INVITE else None
+
+
+def member_environ(
+    environ: WSGIEnvironment, mount: str | None = None, *, party_root: str | None = None
+) -> dict[str, t.Any]:
+    """A copy of another member's request ``environ`` for this member to answer in.
+
+    The copy has an empty body (the asker's input is never read) and no
+    cached Werkzeug request. With ``mount`` (this member's mount inside the
+    party), ``SCRIPT_NAME`` becomes the party's root (``party_root``, else
+    the current scope's) plus ``mount``, and ``PATH_INFO`` the rest of the
+    path below it, or ``/`` when the path is not below it.
+    """
+    copied = dict(environ)
+    copied["wsgi.input"] = io.BytesIO()
+    copied["CONTENT_LENGTH"] = "0"
+    copied.setdefault("REQUEST_METHOD", "GET")
+    copied.pop("werkzeug.request", None)
+    if mount is not None:
+        script_name: str = copied.get("SCRIPT_NAME", "")
+        full = script_name + copied.get("PATH_INFO", "")
+        if party_root is None:
+            scope = _get_scope()
+            party_root = scope.party_root if scope is not None else script_name
+        own = party_root + mount
+        copied["SCRIPT_NAME"] = own
+        copied["PATH_INFO"] = full[len(own) :] if full.startswith(f"{own}/") else "/"
+    return copied
+
+
+def link_memory(operator: PartylineOperator) -> LinkMemory:
+    """The memory of links of the party ``operator`` belongs to.
+
+    An integration that answers its helper's links from memory looks them up
+    here under keys of its own (see :func:`build_link`); the party forgets
+    them with every other link.
+    """
+    return operator.partyline._links
+
+
+def build_link(
+    operator: PartylineOperator,
+    endpoint: str,
+    values: dict[str, t.Any],
+    key: t.Hashable | None = None,
+) -> str:
+    """``operator.url_for(endpoint, **values)``, remembering the link under ``key``.
+
+    ``values`` is not changed. With ``key`` (made by the integration from
+    :func:`call_key` and whatever else its link depends on, and already
+    looked up in :func:`link_memory`) the link is remembered under that key
+    when it may be (see :ref:`url-memory`); without, under the party's own.
+    """
+    return operator.partyline._url_for(endpoint, values, operator, key)
+
+
+class Membership:
+    """One app's membership in the party that invites it: join, connect, leave.
+
+    :meth:`accept` answers an invitation: it joins (declining when the app
+    is already in another live party), connects the services the hooks
+    answer and forgets the operator when the party closes. Subclass it and
+    override the hooks the framework can answer:
+
+    * :meth:`build_path` (with :meth:`builds_purely`): the ``url`` service;
+    * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``;
+    * :meth:`identity`: ``identity``;
+    * :meth:`render_fragment` with :attr:`fragments`: ``layout``;
+    * :meth:`given_services`: handlers that replace the standard ones, or
+      offer services of the app's own.
+
+    A hook that is overridden is offered; :meth:`offers` decides otherwise
+    where it depends on configuration. Every member answers ``ping``.
+
+    ``holder`` is the object that holds the app's party state (a Flask app,
+    a Pyramid registry, the wrapper itself): one live party per such object.
+    ``name`` is the member name it asks for (``None``: derived from the
+    mount).
+    """
+
+    #: Layout fragments this member renders for the others, by name.
+    fragments: t.Collection[str] = ()
+
+    def __init__(self, holder: object, name: str | None = None) -> None:
+        #: The object that holds the app's party state.
+        self.holder = holder
+        #: The member name asked for.
+        self.name = name
+        #: The operator of the live party the app is in, else ``None``.
+        self.operator: PartylineOperator | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.member_name()!r} operator={self.operator!r}>"
+
+    def member_name(self) -> str | None:
+        """The name to join under (override to read it from settings)."""
+        return self.name
+
+    # -- joining ---------------------------------------------------------------
+
+    def accept(self, operator: PartylineOperator) -> tuple[str, str]:
+        """Answer an invitation; returns the invite route's status and body.
+
+        ``"409 Conflict"`` with the reason when the app declined (it is a
+        member of another live party), else ``"200 OK"``.
+        """
+        if not operator.join(self.holder, name=self.member_name()):
+            return "409 Conflict", operator.declined or "declined"
+        self.connect(operator)
+        self.operator = operator
+        operator.on_close(functools.partial(self._closed, operator))
+        return "200 OK", "joined\n"
+
+    def connect(self, operator: PartylineOperator) -> None:
+        """Connect every service the member answers (once per invitation)."""
+        given = dict(self.given_services())
+        for service_name, handler in given.items():
+            operator.connect(service_name, handler)
+        if "url" not in given and self.offers("url"):
+            operator.connect("url", url_handler(operator, self.build_path, pure=self.builds_purely))
+        standard_handlers(
+            operator,
+            self.list_routes if self.offers("routes") else None,
+            self.match if self.offers("match") else None,
+            skip=given,
+        )
+        if "identity" not in given and self.offers("identity"):
+            operator.connect("identity", self._answer_identity)
+        if "layout" not in given and self.fragments and self.offers("layout"):
+            operator.connect("layout", self._answer_layout)
+
+    def offers(self, service_name: str) -> bool:
+        """Whether the member answers a standard service: its hook is overridden."""
+        hook = _HOOKS.get(service_name)
+        if hook is None:
+            return False
+        return getattr(type(self), hook) is not getattr(Membership, hook)
+
+    def _closed(self, operator: PartylineOperator) -> None:
+        if self.operator is operator:
+            self.operator = None
+            self.left(operator)
+
+    # -- hooks -----------------------------------------------------------------
+
+    def given_services(self) -> t.Mapping[str, t.Callable[[t.Any], t.Any]]:
+        """Handlers by service name, connected as they are (none by default).
+
+        One named like a standard service (``url``, ``ping``, ``routes``,
+        ``match``, ``identity``, ``layout``) replaces the standard handler.
+        """
+        return {}
+
+    def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+        """The path of ``endpoint`` within the app (a :class:`PathBuilder`)."""
+        raise NotImplementedError
+
+    def builds_purely(self, endpoint: str) -> bool:
+        """Whether ``endpoint`` builds from its values alone, so its links may
+        be remembered (see :ref:`url-memory`). Default: ``False``."""
+        return False
+
+    def list_routes(self) -> Iterable[tuple[str, str, Iterable[str]]]:
+        """Each route as ``(endpoint, rule, methods)``, the rule relative to the mount."""
+        raise NotImplementedError
+
+    def match(self, method: str, path: str) -> tuple[str | None, bool, Iterable[str]] | None:
+        """Claim ``method path`` without running a view (a :data:`Matcher`)."""
+        raise NotImplementedError
+
+    def identity(self) -> Identity | None:
+        """Who is logged in for the current request (:func:`current_scope`)."""
+        raise NotImplementedError
+
+    def render_fragment(self, name: str) -> str:
+        """Layout fragment ``name`` (one of :attr:`fragments`) for the current request."""
+        raise NotImplementedError
+
+    def left(self, operator: PartylineOperator) -> None:
+        """The party of ``operator`` closed: drop state kept for it."""
+
+    # -- the services the hooks answer ------------------------------------------
+
+    def _answer_identity(self, payload: object) -> Identity | None:
+        return self.identity()
+
+    def _answer_layout(self, payload: object) -> str:
+        if not isinstance(payload, str) or payload not in self.fragments:
+            name = self.operator.name if self.operator is not None else self.member_name()
+            raise no_such_fragment(name, payload, self.fragments)
+        return self.render_fragment(payload)
+
+
+#: The hook that answers each standard service.
+_HOOKS = {
+    "url": "build_path",
+    "routes": "list_routes",
+    "match": "match",
+    "identity": "identity",
+    "layout": "render_fragment",
+}
+
+
+def no_such_fragment(member: str | None, name: object, fragments: Iterable[str]) -> HighAndDry:
+    """The :class:`~wsgi_party.HighAndDry` a member raises for a fragment it lacks."""
+    return HighAndDry(
+        f"member {member!r} has no layout fragment {name!r}"
+        f" (it has: {', '.join(map(repr, fragments)) or 'none'})"
+    )
