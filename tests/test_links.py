@@ -13,6 +13,7 @@ a clear cannot be undone by a build that began before it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import json
@@ -366,3 +367,15 @@ def test_closing_while_links_are_built_raises_only_party_errors(make_party: Make
     for thread in threads:
         thread.join(10)
     assert all(isinstance(exc, PartylineException) for exc in errors), errors
+
+
+def test_a_url_request_cannot_be_changed_only_copied() -> None:
+    request = UrlRequest("blog:post", {"id": 3}, anchor="top")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.endpoint = "post"  # type: ignore[misc]
+    moved = dataclasses.replace(request, endpoint="post")
+    assert (moved.endpoint, moved.values, moved.anchor) == ("post", {"id": 3}, "top")
+    assert request.endpoint == "blog:post"
+    assert request.located("https://example.org/site") == dataclasses.replace(
+        request, script_root="/site", scheme="https", host="example.org"
+    )

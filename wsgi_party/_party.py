@@ -856,37 +856,36 @@ class WSGIParty:
 
         Raises :class:`~wsgi_party.UrlBuildError` (a ``LookupError``) naming
         the endpoint and the members asked when no member can build it.
-        ``request`` is not changed. It is built every time: only
+        It is built every time: only
         :meth:`url_for` and the integrations' helpers remember links.
         """
-        located = UrlRequest(
-            request.endpoint,
-            request.values,
-            request.external,
-            request.anchor,
-            request.method,
-            script_root=request.script_root,
-            scheme=request.scheme,
-            host=request.host,
-        )
-        return self._build_url(located, operator)[0]
+        return self._build_url(request, operator)[0]
 
     def _build_url(
         self, request: UrlRequest, operator: PartylineOperator | None
     ) -> tuple[str, bool]:
-        """Build the URL for ``request``, located and targeted in place.
+        """Build the URL for ``request``, located and targeted (in copies).
 
-        ``request`` must be the caller's own (made just now): its location is
-        filled in and its endpoint loses the member's name. Returns the URL
-        and whether every handler that could have answered builds the
+        Returns the URL and whether every handler that could have answered builds the
         endpoint from its values alone (their ``pure`` says so; see
         :func:`~wsgi_party.url_handler`), so that the link may be remembered.
         """
         if not self._ready:
             self._not_ready()
-        request._locate(self.base_url)
+        request = request.located(self.base_url)
         endpoint = request.endpoint
-        target, request.endpoint = self._split_target(endpoint)
+        target, own_name = self._split_target(endpoint)
+        if target is not None:  # the member is asked for its own name of the endpoint
+            request = UrlRequest(
+                own_name,
+                request.values,
+                request.external,
+                request.anchor,
+                request.method,
+                script_root=request.script_root,
+                scheme=request.scheme,
+                host=request.host,
+            )
         if target is not None:
             try:
                 url = self.ask(target, "url", request)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import typing as t
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._context import _get_scope
@@ -45,8 +46,9 @@ _QUERY_SAFE = "!$'()*,/:?@"
 _FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"
 
 
+@dataclass(frozen=True, slots=True, init=False, repr=False)
 class UrlRequest:
-    """The payload of the ``url`` service.
+    """The payload of the ``url`` service (immutable).
 
     ``endpoint`` names the route (Flask endpoint, Pyramid route name, Django
     URL name; ``"member:endpoint"`` targets one member). ``values`` fill the
@@ -56,23 +58,22 @@ class UrlRequest:
 
     ``script_root``, ``scheme`` and ``host`` say where the URL is served from;
     the party fills them from the current request (or ``base_url``) before it
-    asks, so handlers never have to guess.
+    asks, so handlers never have to guess. The same request is handed to
+    every member asked, so it cannot be changed: :func:`dataclasses.replace`
+    and :meth:`located` make changed copies.
 
-    Treat a request as read-only: the same object is handed to every
-    member asked. (It is a plain slotted class rather than a frozen
-    dataclass because it is built for every link on every page.)
+    .. versionchanged:: 0.3
+       A frozen dataclass; it was a mutable class.
     """
 
-    __slots__ = (
-        "anchor",
-        "endpoint",
-        "external",
-        "host",
-        "method",
-        "scheme",
-        "script_root",
-        "values",
-    )
+    endpoint: str
+    values: t.Mapping[str, t.Any]
+    external: bool
+    anchor: str | None
+    method: str | None
+    script_root: str | None
+    scheme: str | None
+    host: str | None
 
     def __init__(
         self,
@@ -100,14 +101,17 @@ class UrlRequest:
                 f"UrlRequest values for endpoint {endpoint!r} must be a"
                 f" mapping, got {type(values).__name__}"
             )
-        self.endpoint = endpoint
-        self.values = values
-        self.external = external
-        self.anchor = anchor
-        self.method = method
-        self.script_root = script_root
-        self.scheme = scheme
-        self.host = host
+        init = object.__setattr__
+        init(self, "endpoint", endpoint)
+        init(self, "values", values)
+        init(self, "external", external)
+        init(self, "anchor", anchor)
+        init(self, "method", method)
+        init(self, "script_root", script_root)
+        init(self, "scheme", scheme)
+        init(self, "host", host)
+
+    __hash__ = None  # type: ignore[assignment]  # its values are a dict
 
     def __iter__(self) -> t.Iterator[t.Any]:
         """Unpack as ``endpoint, values``, like the 0.1 tuple payload.
@@ -118,20 +122,11 @@ class UrlRequest:
         yield self.endpoint
         yield self.values
 
-    def _fields(self) -> tuple[t.Any, ...]:
-        return tuple(getattr(self, name) for name in _URL_FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not UrlRequest:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
+        fields = [(name, getattr(self, name)) for name in _URL_FIELDS]
         shown = ", ".join(
             f"{name}={value!r}"
-            for name, value in zip(_URL_FIELDS, self._fields(), strict=True)
+            for name, value in fields
             if name in ("endpoint", "values") or value not in (None, False)
         )
         return f"UrlRequest({shown})"
@@ -200,43 +195,37 @@ class UrlRequest:
         otherwise :class:`~wsgi_party.UntrustedHost` is raised (see
         :func:`~wsgi_party.request_host`).
         """
-        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
+        script_root, scheme, host = self.script_root, self.scheme, self.host
+        if script_root is not None and (not self.external or (scheme and host)):
             return self
-        copy = UrlRequest(
+        scope = _get_scope()
+        if scope is not None:
+            environ = scope.environ
+            if script_root is None:
+                script_root = scope.party_root
+            if self.external:
+                scheme = scheme or environ.get("wsgi.url_scheme", "http")
+                if not host:
+                    party = scope.operator.partyline
+                    host = request_host(environ, getattr(party, "trusted_hosts", None))
+        elif base_url:
+            parts = urlsplit(base_url)
+            if script_root is None:
+                script_root = parts.path.rstrip("/")
+            scheme = scheme or parts.scheme or "http"
+            host = host or parts.netloc
+        elif script_root is None:
+            script_root = ""
+        return UrlRequest(
             self.endpoint,
             self.values,
             self.external,
             self.anchor,
             self.method,
-            script_root=self.script_root,
-            scheme=self.scheme,
-            host=self.host,
+            script_root=script_root,
+            scheme=scheme,
+            host=host,
         )
-        copy._locate(base_url)
-        return copy
-
-    def _locate(self, base_url: str | None) -> None:
-        """Fill in the location, in place (for requests nobody else holds yet)."""
-        if self.script_root is not None and (not self.external or (self.scheme and self.host)):
-            return
-        scope = _get_scope()
-        if scope is not None:
-            environ = scope.environ
-            if self.script_root is None:
-                self.script_root = scope.party_root
-            if self.external:
-                self.scheme = self.scheme or environ.get("wsgi.url_scheme", "http")
-                if not self.host:
-                    party = scope.operator.partyline
-                    self.host = request_host(environ, getattr(party, "trusted_hosts", None))
-        elif base_url:
-            parts = urlsplit(base_url)
-            if self.script_root is None:
-                self.script_root = parts.path.rstrip("/")
-            self.scheme = self.scheme or parts.scheme or "http"
-            self.host = self.host or parts.netloc
-        elif self.script_root is None:
-            self.script_root = ""
 
 
 _OPTIONS = frozenset(("_external", "_anchor", "_method", "_scheme"))

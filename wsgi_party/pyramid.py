@@ -43,6 +43,7 @@ the party. It also answers ``ping``, ``routes`` and ``match``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import typing as t
 from collections.abc import Mapping
@@ -870,8 +871,8 @@ def _url_request(endpoint: str, kw: dict[str, t.Any]) -> UrlRequest:
             )
         _merge_query(kw, query)
     url_request = UrlRequest.from_url_for(endpoint, kw)
-    if not url_request.anchor:
-        url_request.anchor = None  # Pyramid's route_url writes no empty "#"
+    if url_request.anchor == "":  # Pyramid's route_url writes no empty "#"
+        url_request = dataclasses.replace(url_request, anchor=None)
     return url_request
 
 
