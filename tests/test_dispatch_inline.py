@@ -1,8 +1,8 @@
-"""WSGIParty dispatches a plain DispatcherMiddleware itself: same results as werkzeug.
+"""A DispatcherMiddleware wrapped in a party dispatches as it does alone.
 
-The party saves a Python call per request by doing the dispatcher's work in
-its own frame; these tests hold that copy to werkzeug's own
-``DispatcherMiddleware.__call__`` for any mounts and any path.
+For any mounts and any path, the app reached and the ``SCRIPT_NAME`` and
+``PATH_INFO`` it sees are what werkzeug's own ``DispatcherMiddleware`` gives
+without the party: the party only adds its invite-path guard in front.
 """
 
 from __future__ import annotations

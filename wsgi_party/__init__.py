@@ -53,7 +53,7 @@ from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
 from ._member import PartyMember
 from ._operator import Handler, PartylineOperator
-from ._party import Declined, Member, WSGIParty
+from ._party import Declined, Member, PartyState, WSGIParty
 from ._routing import connect_map_services, map_matcher
 from ._services import Match, MatchRequest, Pong, Route, standard_handlers
 from ._url import PathBuilder, UrlRequest, encode_query, url_handler
@@ -81,6 +81,7 @@ __all__ = [
     "NotConnected",
     "PartyClosed",
     "PartyMember",
+    "PartyState",
     "PartylineException",
     "PartylineOperator",
     "PathBuilder",

@@ -1,0 +1,203 @@
+"""Links: ``url_for`` and ``build_url`` on top of the asks, and their memory.
+
+:class:`Linking` is the part of :class:`~wsgi_party.WSGIParty` that turns a
+``url_for``-style call into a :class:`~wsgi_party.UrlRequest`, locates it
+(the current request, else ``base_url``), asks the member named in it or
+asks around, and remembers the finished link where that is exact (see
+:mod:`wsgi_party._links`)::
+
+    party.url_for("blog:post", id=3)            # '/blog/post/3'
+    party.build_url(UrlRequest("post", {"id": 3}, external=True))
+    party.clear_url_cache()                     # after routes change at run time
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ._asking import Asking
+from ._bootstrap import _READY
+from ._context import RequestScope, _get_scope
+from ._exceptions import NoAnswer, NoSuchServiceName, UrlBuildError
+from ._links import LinkMemory, call_key
+from ._url import UrlRequest
+
+if t.TYPE_CHECKING:
+    from ._operator import Handler, PartylineOperator
+
+__all__ = ["Linking"]
+
+#: The url_for options that make a URL external, so that it depends on the host.
+_LOCATING = frozenset(("_external", "_scheme"))
+
+
+class Linking(Asking):
+    """URLs and their memory: the linking side of :class:`~wsgi_party.WSGIParty`."""
+
+    #: Where URLs built outside any request are located (``"https://example.com"``).
+    base_url: str | None
+    #: Finished links, exact and bounded (see wsgi_party._links).
+    _links: LinkMemory
+
+    def _handlers_changed(self) -> None:
+        self._links.clear()
+
+    def url_for(self, endpoint: str, **values: t.Any) -> str:
+        """Build a URL to a member's endpoint, with Flask's conventions.
+
+        ``"member:endpoint"`` asks only that member; any other endpoint is
+        asked around and the first answer in join order wins. ``_external``,
+        ``_anchor`` and ``_method`` work as in Flask. Outside any request the
+        URL is located with ``base_url``.
+        """
+        return self._url_for(endpoint, values, None)
+
+    def _url_for(
+        self,
+        endpoint: str,
+        values: dict[str, t.Any],
+        operator: PartylineOperator | None,
+        link: t.Hashable | None = None,
+    ) -> str:
+        """``url_for`` for a party or an operator: a remembered link, else a build.
+
+        The link is looked up first, keyed by :meth:`_link_key`, before any
+        :class:`~wsgi_party.UrlRequest` is made; ``values`` is not changed.
+        An integration that looked the link up itself under a key of its own
+        passes that key as ``link``, and the URL is remembered under it.
+        """
+        if link is None:
+            link = self._link_key(endpoint, values, operator, _get_scope())
+            if link is not None:
+                url = self._links.get(link)
+                if url is not None:
+                    return url
+        generation = self._links.generation
+        request = UrlRequest.from_url_for(endpoint, dict(values))
+        url, pure = self._build_url(request, operator)
+        if link is not None and pure:
+            self._links.remember(link, url, generation)
+        return url
+
+    def _link_key(
+        self,
+        endpoint: str,
+        values: t.Mapping[str, t.Any],
+        asker: object,
+        scope: RequestScope | None,
+    ) -> t.Hashable | None:
+        """The key a link is remembered under, or ``None`` if it never is.
+
+        A link depends on who asks (an app never answers itself), the place
+        it is built from and the call. Inside a request the place is the
+        request's member and ``SCRIPT_NAME`` (which give the party's root);
+        an external link depends on the request's host too and is never
+        remembered there. Outside a request the place is :attr:`base_url`.
+        """
+        call = call_key(endpoint, values)
+        if call is None:
+            return None
+        if scope is None:
+            return (asker, None, self.base_url, call)
+        if not _LOCATING.isdisjoint(values):
+            return None
+        return (asker, scope.operator, scope.environ.get("SCRIPT_NAME"), call)
+
+    def _split_target(self, endpoint: str) -> tuple[str | None, str]:
+        """``("blog", "post")`` for ``"blog:post"`` when ``blog`` is a member,
+        else ``(None, endpoint)``: the member is asked for its own endpoint name."""
+        if ":" in endpoint:
+            name, _, rest = endpoint.partition(":")
+            if name in self._by_name:
+                return name, rest
+            if name in self._failed:
+                raise self._unavailable(name)
+        return None, endpoint
+
+    def build_url(self, request: UrlRequest, operator: PartylineOperator | None = None) -> str:
+        """Answer a :class:`~wsgi_party.UrlRequest` through the ``url`` service.
+
+        Raises :class:`~wsgi_party.UrlBuildError` (a ``LookupError``) naming
+        the endpoint and the members asked when no member can build it.
+        It is built every time: only
+        :meth:`url_for` and the integrations' helpers remember links.
+        """
+        return self._build_url(request, operator)[0]
+
+    def _build_url(
+        self, request: UrlRequest, operator: PartylineOperator | None
+    ) -> tuple[str, bool]:
+        """Build the URL for ``request``, located and targeted (in copies).
+
+        Returns the URL and whether every handler that could have answered builds the
+        endpoint from its values alone (their ``pure`` says so; see
+        :func:`~wsgi_party.url_handler`), so that the link may be remembered.
+        """
+        if self._state is not _READY:
+            self._not_ready()
+        request = request.located(self.base_url)
+        endpoint = request.endpoint
+        target, own_name = self._split_target(endpoint)
+        if target is not None:  # the member is asked for its own name of the endpoint
+            request = UrlRequest(
+                own_name,
+                request.values,
+                request.external,
+                request.anchor,
+                request.method,
+                script_root=request.script_root,
+                scheme=request.scheme,
+                host=request.host,
+            )
+        if target is not None:
+            try:
+                url = self.ask(target, "url", request)
+            except NoAnswer:
+                raise UrlBuildError(
+                    f"member {target!r} could not build a URL for {endpoint!r}",
+                    endpoint,
+                    (target,),
+                ) from None
+            member = self._by_name.get(target)
+            if member is None:  # the party closed while the member built it
+                return url, False
+            handlers: t.Iterable[Handler] = member.services.get("url", ())
+        else:
+            try:
+                url = self.ask_first("url", request, operator)
+            except (NoAnswer, NoSuchServiceName):
+                asked = tuple(
+                    op.name or ""
+                    for op in self._operators
+                    if "url" in op.services and op is not operator
+                )
+                raise UrlBuildError(
+                    f"no member could build a URL for endpoint {endpoint!r}"
+                    f" (asked: {', '.join(repr(a) for a in asked) or 'nobody'})",
+                    endpoint,
+                    asked,
+                ) from None
+            handlers = self._answerers("url", self.handlers.get("url", []), operator)
+        return url, _all_pure(handlers, request.endpoint)
+
+    def clear_url_cache(self) -> None:
+        """Forget every remembered link, here and in each member's ``url`` handler.
+
+        Call it after changing routes at run time; connecting or
+        disconnecting handlers already does it. A link being built while it
+        runs is not remembered.
+        """
+        self._links.clear()
+        for handler in self.handlers.get("url", ()):
+            clear = getattr(handler, "cache_clear", None)
+            if clear is not None:
+                clear()
+
+
+def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:
+    """Whether every one of ``handlers`` builds ``endpoint`` from its values alone."""
+    for handler in handlers:
+        pure = getattr(handler, "pure", None)
+        if pure is None or not pure(endpoint):
+            return False
+    return True
