@@ -498,18 +498,21 @@ class WSGIParty:
             handlers = self._by_name[member].services[service_name]
         except (KeyError, TypeError):
             raise self._no_target(member, service_name) from None
+        refusal: HighAndDry | None = None
         try:
             for handler in handlers:
                 try:
                     return handler(payload)
-                except HighAndDry:
-                    pass
+                except HighAndDry as exc:
+                    refusal = exc
         except RecursionError:
             raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
-        raise NoAnswer(f"member {member!r} had no answer for {service_name!r}")
+        # The member's own reason (its HighAndDry) is kept as the cause.
+        reason = f": {refusal}" if refusal is not None and str(refusal) else ""
+        raise NoAnswer(f"member {member!r} had no answer for {service_name!r}{reason}") from refusal
 
     # -- the cold side of the asks ----------------------------------------------
 
@@ -687,12 +690,14 @@ class WSGIParty:
         if target is not None:
             try:
                 url = self.ask(target, "url", request)
-            except NoAnswer:
+            except NoAnswer as exc:
+                refusal = exc.__cause__
+                reason = f": {refusal}" if refusal is not None and str(refusal) else ""
                 raise UrlBuildError(
-                    f"member {target!r} could not build a URL for {endpoint!r}",
+                    f"member {target!r} could not build a URL for {endpoint!r}{reason}",
                     endpoint,
                     (target,),
-                ) from None
+                ) from refusal
             handlers: t.Iterable[Handler] = self._by_name[target].services.get("url", ())
         else:
             try:
