@@ -300,7 +300,9 @@ def party_for(
     ``wsgi_party.pyramid``, Django's WSGI handler with ``PartyMiddleware``,
     a :class:`~wsgi_party.PartyMember`), mounted at ``mount`` (``"/"`` is the
     root); each stand-in is mounted at its own ``mount``. ``party_kwargs``
-    go to :class:`~wsgi_party.WSGIParty` (``base_url``, ...).
+    go to :class:`~wsgi_party.WSGIParty`; ``base_url`` defaults to
+    ``"http://localhost"``, the host of Flask's and Werkzeug's test clients,
+    for external URLs built outside a request.
 
     The party is bootstrapped before it is returned; while it is live the
     app's own test client (Flask's ``test_client()``, Django's ``Client``,
@@ -332,7 +334,8 @@ def party_for(
     root = placed[""][1] if "" in placed else _nobody_at_root
     invites = [INVITE_PATH] if "" in placed else []
     invites.extend(where + INVITE_PATH for where in sorted(mounts))
-    party = WSGIParty(DispatcherMiddleware(root, mounts), **{"invites": invites, **party_kwargs})
+    options = {"invites": invites, "base_url": "http://localhost", **party_kwargs}
+    party = WSGIParty(DispatcherMiddleware(root, mounts), **options)
     try:
         joined = {member.script_name for member in party.members}
         reasons = {declined.path: declined.reason for declined in party.declined}

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import typing as t
 
+from django.urls import clear_script_prefix
+
 from wsgi_party import INVITE_PATH, PartylineOperator, WSGIParty, bind_request, unbind_request
 
 from ._member import accept, serving
@@ -58,7 +60,14 @@ class PartyMiddleware:
             and isinstance(invitation, PartylineOperator)
             and environ.get("PATH_INFO", "").rstrip("/") == _INVITE
         ):
-            return accept(self.config, invitation)
+            try:
+                return accept(self.config, invitation)
+            finally:
+                # Django's WSGIHandler set the thread's script prefix to the
+                # mount for the invitation; left there, reverse() in the
+                # same thread (a test, Django's test Client, which never sets
+                # it) would put the mount in front of every URL.
+                clear_script_prefix()
         operator = self.config.operator
         request.partyline = operator
         if operator is None:
