@@ -23,6 +23,7 @@ from werkzeug.routing import BuildError
 from werkzeug.test import Client
 
 from wsgi_party import (
+    HighAndDry,
     Identity,
     Match,
     MatchRequest,
@@ -256,6 +257,7 @@ def test_a_link_to_an_endpoint_the_real_site_no_longer_has_fails_naming_the_file
     ) as caught:
         party.url_for("blog:archive", year=2020)
     message = str(caught.value)
+    assert isinstance(caught.value.__cause__, HighAndDry)
     assert "stand-in 'blog'" in message
     assert str(routes_file) in message
     assert "no endpoint 'archive'" in message

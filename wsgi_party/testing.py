@@ -5,6 +5,7 @@ own tests cannot render it alone: no member builds ``docs:index``. Put the
 app in a small party with a :class:`StandIn` for each member it talks to,
 and its own test client works unchanged::
 
+    from wsgi_party import Identity
     from wsgi_party.testing import StandIn, party_for
 
     docs = StandIn("docs", routes={"index": "/", "page": "/<path:name>.html"}, mount="/docs")
@@ -74,7 +75,8 @@ class StandIn:
     (nobody logged in), or a callable taking the current request's environ;
     leave it out and the stand-in does not answer ``identity`` at all.
     ``fragments`` maps layout fragment names to HTML (or callables taking
-    the environ) and makes it answer ``layout``.
+    the environ) and makes it answer ``layout``. ``source`` says where the
+    routes came from (:meth:`from_routes` sets it), for error messages.
 
     ``identity`` and ``fragments`` are read at every ask, so a test may
     change them on a live party (``accounts.identity = None``). A request
