@@ -244,6 +244,9 @@ def test_from_routes_follows_the_real_sites_route_table(capsys, tmp_path):
             assert party.url_for("blog:post", id=3) == "/blog/post/3"
             assert party.url_for("shop:cart") == "/cart"
             assert party.url_for("blog:index") == "/blog/"
+            refused = party.ask("shop", "match", MatchRequest("DELETE", "/cart"))
+            assert (refused.allowed, refused.methods) == (False, ("GET", "HEAD", "POST"))
+            assert Client(party).delete("/cart").status_code == 405
 
 
 def test_a_link_to_an_endpoint_the_real_site_no_longer_has_fails_naming_the_file(

@@ -104,13 +104,11 @@ class StandIn:
         self.source = source
         #: Endpoint -> the rules given for it.
         self.routes: dict[str, tuple[str, ...]] = {}
-        rules: list[Rule] = []
+        #: The Werkzeug map its answers come from.
+        self.url_map = Map(strict_slashes=False)
         for endpoint, given in (routes or {}).items():
-            listed = (given,) if isinstance(given, str) else tuple(given)
-            self.routes[endpoint] = listed
-            for rule in listed:
-                rules.append(_rule(rule, endpoint, self))
-        self.url_map = Map(rules, strict_slashes=False)
+            for rule in (given,) if isinstance(given, str) else given:
+                self._add_rule(endpoint, rule)
         self._answers_identity = identity is not _UNSET
         self.identity: IdentitySource = None if identity is _UNSET else identity
         #: Fragment name -> HTML (or a callable taking the environ).
@@ -122,6 +120,10 @@ class StandIn:
 
     def __repr__(self) -> str:
         return f"<StandIn {self.name!r} at {self.mount!r}>"
+
+    def _add_rule(self, endpoint: str, rule: str, methods: Iterable[str] | None = None) -> None:
+        self.url_map.add(_rule(rule, endpoint, self, methods))
+        self.routes[endpoint] = (*self.routes.get(endpoint, ()), rule)
 
     @property
     def _label(self) -> str:
@@ -157,7 +159,7 @@ class StandIn:
         """
         rows, source = _load_rows(routes)
         members: list[str] = []
-        table: dict[str, list[str]] = {}
+        table: dict[str, list[tuple[str, list[str]]]] = {}
         for row in rows:
             member = row.get("member")
             if isinstance(member, str) and member not in members:
@@ -165,7 +167,9 @@ class StandIn:
             endpoint, rule = row.get("endpoint"), row.get("rule")
             if member != name or not isinstance(endpoint, str) or not isinstance(rule, str):
                 continue
-            table.setdefault(endpoint, []).append(rule)
+            methods = row.get("methods")
+            methods = [str(m) for m in methods] if isinstance(methods, list) else []
+            table.setdefault(endpoint, []).append((rule, methods))
         if name not in members:
             raise PartylineException(
                 f"the routes in {source} have no member {name!r} (members:"
@@ -173,12 +177,13 @@ class StandIn:
                 " with 'wsgi-party routes TARGET --json'"
             )
         if mount is None:
-            mount = _shared_directory(r for rules in table.values() for r in rules)
+            mount = _shared_directory(r for rules in table.values() for r, _m in rules)
         mount = _normal_mount(mount, f"stand-in {name!r}")
-        routes_in_mount: dict[str, list[str]] = {}
-        unbuildable: dict[str, str] = {}
+        stand_in = cls(
+            name, identity=identity, fragments=fragments, mount=mount or "/", source=source
+        )
         for endpoint, rules in table.items():
-            for full in rules:
+            for full, methods in rules:
                 if not full.startswith(mount + "/") and full != mount:
                     raise PartylineException(
                         f"route {endpoint!r} ({full!r}) of member {name!r} in {source}"
@@ -186,18 +191,11 @@ class StandIn:
                     )
                 converted = _werkzeug_rule(full[len(mount) :] or "/")
                 if converted is None:
-                    unbuildable[endpoint] = full
+                    stand_in.unbuildable.setdefault(endpoint, full)
                 else:
-                    routes_in_mount.setdefault(endpoint, []).append(converted)
-        stand_in = cls(
-            name,
-            routes=routes_in_mount,
-            identity=identity,
-            fragments=fragments,
-            mount=mount or "/",
-            source=source,
-        )
-        stand_in.unbuildable = {e: r for e, r in unbuildable.items() if e not in routes_in_mount}
+                    stand_in._add_rule(endpoint, converted, methods)
+        for endpoint in stand_in.routes:
+            stand_in.unbuildable.pop(endpoint, None)
         return stand_in
 
     # -- WSGI ----------------------------------------------------------------
@@ -209,8 +207,10 @@ class StandIn:
         if isinstance(operator, PartylineOperator) and path.rstrip("/") == _INVITE:
             return self._accept(operator, start_response)
         claim = map_matcher(self.url_map)(environ.get("REQUEST_METHOD", "GET").upper(), path)
-        if claim is None or not claim[1]:
+        if claim is None:
             status, body = "404 Not Found", f"{self._label} has no page at {path}\n"
+        elif not claim[1]:
+            status, body = "405 Method Not Allowed", f"{self._label}: {', '.join(claim[2])}\n"
         else:
             status, body = "200 OK", f"{self._label}: {claim[0] or path}\n"
         start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
@@ -377,20 +377,21 @@ def _normal_mount(mount: str, label: str) -> str:
     return mount.rstrip("/")
 
 
-def _rule(rule: str, endpoint: str, stand_in: StandIn) -> Rule:
+def _rule(
+    rule: str, endpoint: str, stand_in: StandIn, methods: Iterable[str] | None = None
+) -> Rule:
     if not isinstance(rule, str) or not rule.startswith("/"):
         raise PartylineException(
             f"{stand_in._label}: the rule of {endpoint!r} must be a Werkzeug rule"
             f" starting with '/', got {rule!r}"
         )
     try:
-        made = Rule(rule, endpoint=endpoint)
-        Map([made])  # compiles it, so a bad converter is reported here
+        Map([Rule(rule, endpoint=endpoint)])  # compiles it: a bad converter is reported here
     except (ValueError, LookupError) as exc:
         raise PartylineException(
             f"{stand_in._label}: the rule {rule!r} of {endpoint!r} is not a Werkzeug rule: {exc}"
         ) from exc
-    return Rule(rule, endpoint=endpoint)
+    return Rule(rule, endpoint=endpoint, methods=list(methods) if methods else None)
 
 
 #: Django's path converters as Werkzeug converters (any other becomes a string).
