@@ -516,6 +516,12 @@ def copy_suite(pytester: pytest.Pytester, name: str) -> Path:
     return target
 
 
+def own_environ(where: Path) -> dict[str, str]:
+    """The environment of a suite's own process: its code first, and no settings of ours."""
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return {**environ, "PYTHONPATH": os.pathsep.join([str(where), str(REPO)])}
+
+
 def write_routes(where: Path, attribute: str) -> None:
     """``wsgi-party routes realsite:ATTRIBUTE --json > routes.json``, in ``where``."""
     result = subprocess.run(
@@ -525,7 +531,7 @@ def write_routes(where: Path, attribute: str) -> None:
         text=True,
         timeout=120,
         check=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(where), str(REPO)])},
+        env=own_environ(where),
     )
     (where / "routes.json").write_text(result.stdout)
 
@@ -563,3 +569,56 @@ def test_the_flask_blogs_tests_fail_loudly_when_the_real_site_renames_a_linked_e
     result.stdout.fnmatch_lines(
         ["*stand-in 'docs' (routes from '*routes.json') has no endpoint 'page'*"]
     )
+
+
+def run_django_tests(where: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+    """``python manage.py test polls``: Django's own runner, in its own process."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "test", "polls", *settings],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=own_environ(where),
+    )
+
+
+def test_a_django_projects_own_tests_fail_once_its_templates_link_across_apps(tmp_path):
+    where = tmp_path / "django_polls"
+    shutil.copytree(OWN_SUITES / "django_polls", where)
+    result = run_django_tests(where)
+    assert "Ran 5 tests" in result.stderr
+    assert result.stderr.rstrip().endswith("FAILED (errors=2)"), result.stderr
+    assert "Reverse for 'blog:index' not found" in result.stderr
+
+
+def test_a_django_projects_unchanged_tests_pass_with_the_party_test_runner(tmp_path):
+    where = tmp_path / "django_polls"
+    shutil.copytree(OWN_SUITES / "django_polls", where)
+    write_routes(where, "application")
+    result = run_django_tests(where, "--settings=pollsite.settings_party")
+    assert "Ran 5 tests" in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith("OK"), result.stderr
+    assert result.returncode == 0
+
+
+@pytest.fixture
+def pyramid_wiki(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = copy_suite(pytester, "pyramid_wiki")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(where), str(REPO)]))
+    monkeypatch.chdir(where)
+    return where
+
+
+def test_a_pyramid_apps_own_tests_fail_once_its_views_link_across_apps(pytester, pyramid_wiki):
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "tests")
+    result.assert_outcomes(passed=3, failed=1)
+
+
+def test_a_pyramid_apps_unchanged_tests_pass_with_stand_ins(pytester, pyramid_wiki):
+    write_routes(pyramid_wiki, "application")
+    tests = pyramid_wiki / "tests"
+    shutil.copy(tests / "conftest_party.py", tests / "conftest.py")
+    result = pytester.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "tests")
+    result.assert_outcomes(passed=4)

@@ -51,31 +51,14 @@ def home(request: t.Any) -> t.Any:
 
 urlpatterns = [path("", home, name="home")]
 
-# [start-mixin]
-from django.core.wsgi import get_wsgi_application
-
-from wsgi_party.testing import StandIn, party_for
-
-
-class PartyTestMixin:
-    """Puts the project in a party with ``stand_ins`` for each test class."""
-
-    stand_ins: t.ClassVar[tuple[StandIn, ...]] = ()
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        super().setUpClass()  # type: ignore[misc]
-        # The project at "/", as it is served in the real site.
-        cls.party = party_for(get_wsgi_application(), "/", *cls.stand_ins)
-        cls.addClassCleanup(cls.party.close)  # type: ignore[attr-defined]
-
-
-# [end-mixin]
-
-
 # [start-tests]
+from wsgi_party.django.testing import PartyTestMixin
+from wsgi_party.testing import StandIn
+
+
 class HomeTests(PartyTestMixin, SimpleTestCase):
     stand_ins = (StandIn("blog", routes={"post": "/post/<int:id>"}, mount="/blog"),)
+    party_mount = "/"  # where the real site mounts the project
 
     def test_home_links_to_a_blog_post(self) -> None:
         response = self.client.get("/")  # Django's own test Client, unchanged
