@@ -3,6 +3,8 @@
 Run it with ``python -m pytest docs/examples/test_testing_pyramid.py``.
 """
 
+# ruff: noqa: E402 - each snippet shows its own imports
+
 from __future__ import annotations
 
 import typing as t
@@ -58,3 +60,23 @@ def test_a_logged_in_user_is_greeted(testapp: Client, accounts: t.Any) -> None:
 
 
 # [end-fixtures]
+
+
+# [start-unit]
+from pyramid import testing
+from pyramid.request import apply_request_extensions
+
+
+def test_the_view_alone_with_pyramid_testing(party_for: t.Any, accounts: t.Any) -> None:
+    app = main()
+    party_for(app, "/wiki", accounts)
+    testing.setUp(registry=app.registry)  # the app's registry: its party methods
+    try:
+        request = testing.DummyRequest(path="/")
+        apply_request_extensions(request)  # request.party_url and friends
+        assert home(request).text == '<a href="/login?next=/">log in</a>'
+    finally:
+        testing.tearDown()
+
+
+# [end-unit]
