@@ -79,7 +79,8 @@ class StandIn:
     routes came from (:meth:`from_routes` sets it), for error messages.
 
     ``identity`` and ``fragments`` are read at every ask, so a test may
-    change them on a live party (``accounts.identity = None``). A request
+    change them on a live party (``accounts.identity = None``); whether it
+    answers ``identity`` and ``layout`` at all is settled when it joins. A request
     for one of its routes gets a small ``200`` page naming the stand-in, any
     other a ``404``.
     """
@@ -106,6 +107,8 @@ class StandIn:
         self.routes: dict[str, tuple[str, ...]] = {}
         #: The Werkzeug map its answers come from.
         self.url_map = Map(strict_slashes=False)
+        # Re-sorts itself when rules are added later (from_routes adds them).
+        self._match = map_matcher(self.url_map)
         for endpoint, given in (routes or {}).items():
             for rule in (given,) if isinstance(given, str) else given:
                 self._add_rule(endpoint, rule)
@@ -206,7 +209,7 @@ class StandIn:
         path = environ.get("PATH_INFO", "") or "/"
         if isinstance(operator, PartylineOperator) and path.rstrip("/") == _INVITE:
             return self._accept(operator, start_response)
-        claim = map_matcher(self.url_map)(environ.get("REQUEST_METHOD", "GET").upper(), path)
+        claim = self._match(environ.get("REQUEST_METHOD", "GET").upper(), path)
         if claim is None:
             status, body = "404 Not Found", f"{self._label} has no page at {path}\n"
         elif not claim[1]:
@@ -252,7 +255,7 @@ class StandIn:
                 yield str(rule.endpoint), rule.rule, rule.methods or ()
 
         operator.connect("url", url_handler(operator, build_path))
-        standard_handlers(operator, list_routes, map_matcher(self.url_map))
+        standard_handlers(operator, list_routes, self._match)
         if self._answers_identity:
             operator.connect("identity", self._answer_identity)
         if self.fragments:
