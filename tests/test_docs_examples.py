@@ -65,11 +65,12 @@ def test_example_runs(script):
 
 
 def plugin_args() -> list[str]:
-    """Load the pytest plugin by hand unless its entry point is installed."""
-    from importlib.metadata import entry_points
+    """Load the plugin from this checkout, whether or not its entry point is installed.
 
-    installed = any(ep.value == "wsgi_party.pytest_plugin" for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "wsgi_party.pytest_plugin"]
+    ``-p no:wsgi_party`` keeps an installed entry point (named ``wsgi_party``)
+    from registering the same module a second time, which pytest refuses.
+    """
+    return ["-p", "no:wsgi_party", "-p", "wsgi_party.pytest_plugin"]
 
 
 def test_every_framework_guide_has_a_testing_recipe():

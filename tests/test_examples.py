@@ -352,10 +352,8 @@ def test_two_apps_run_as_a_script(framework):
 
 
 def test_the_blogs_own_tests_pass_with_stand_ins_for_the_shop():
-    from importlib.metadata import entry_points
-
-    installed = any(ep.value == "wsgi_party.pytest_plugin" for ep in entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "wsgi_party.pytest_plugin"]
+    # This checkout's plugin, even where an installed entry point would load another.
+    plugin = ["-p", "no:wsgi_party", "-p", "wsgi_party.pytest_plugin"]
     suite = "examples/migration/test_blog_alone.py"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, suite],

@@ -421,11 +421,12 @@ def test_a_pyramid_app_called_directly_links_through_the_live_party():
 
 
 def plugin_args() -> list[str]:
-    """Load the plugin by hand unless its entry point is installed (it then loads itself)."""
-    from importlib.metadata import entry_points
+    """Load the plugin from this checkout, whether or not its entry point is installed.
 
-    installed = any(ep.value == "wsgi_party.pytest_plugin" for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "wsgi_party.pytest_plugin"]
+    ``-p no:wsgi_party`` keeps an installed entry point (named ``wsgi_party``)
+    from registering the same module a second time, which pytest refuses.
+    """
+    return ["-p", "no:wsgi_party", "-p", "wsgi_party.pytest_plugin"]
 
 
 def test_the_plugin_is_registered_as_a_pytest11_entry_point():
@@ -433,6 +434,16 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point():
     assert project["project"]["entry-points"]["pytest11"] == {
         "wsgi_party": "wsgi_party.pytest_plugin"
     }
+
+
+def test_the_installed_entry_point_loads_the_plugin_by_itself(pytester):
+    from importlib.metadata import entry_points
+
+    if not any(ep.value == "wsgi_party.pytest_plugin" for ep in entry_points(group="pytest11")):
+        pytest.skip("wsgi_party is not installed with its entry points here (pip install -e .)")
+    pytester.makepyfile("def test_it(party_for, stand_in):\n    assert stand_in('docs').name")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
 
 
 def test_the_plugin_imports_no_framework_when_it_loads():
