@@ -60,7 +60,15 @@ IdentitySource = t.Union[Identity, None, "Callable[[WSGIEnvironment], Identity |
 #: A layout fragment: fixed HTML, or a callable taking the environ.
 FragmentSource = t.Union[str, "Callable[[WSGIEnvironment], str]"]
 
-_UNSET: t.Any = object()
+
+class _NotGiven:
+    """The default of ``identity``: the stand-in does not answer ``identity``."""
+
+    def __repr__(self) -> str:
+        return "(not given)"
+
+
+_UNSET: t.Any = _NotGiven()
 _PARTYLINE_KEY = WSGIParty.partyline_key
 _INVITE = INVITE_PATH.rstrip("/")
 
