@@ -41,6 +41,7 @@ from wsgi_party import (
     WSGIParty,
     partyline,
 )
+from wsgi_party.testing import StandIn, party_for
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -415,11 +416,16 @@ def test_links_outside_a_request_use_base_url(make_party: t.Callable[..., WSGIPa
     assert party_url("blog:post", id=3, _external=True) == "https://example.com/app/blog/post/3"
 
 
-def test_no_reverse_match_names_the_endpoint_and_the_members_asked(site: Site) -> None:
+def test_no_reverse_match_names_the_endpoint_and_the_members_asked() -> None:
+    from django.core.wsgi import get_wsgi_application
+    from django.test import Client as DjangoClient
     from django.urls import NoReverseMatch
 
-    with pytest.raises(NoReverseMatch) as info:
-        site.django_link("nowhere:at-all", id=1)
+    blog = StandIn("blog", routes={"post": "/post/<int:id>"}, mount="/blog")
+    with party_for(get_wsgi_application(), "/legacy", blog), pytest.raises(NoReverseMatch) as info:
+        DjangoClient(raise_request_exception=True).get(
+            "/link/", {"endpoint": "nowhere:at-all", "values": json.dumps({"id": 1})}
+        )
     message = str(info.value)
     assert "'nowhere:at-all'" in message
     assert "'blog'" in message

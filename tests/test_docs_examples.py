@@ -24,8 +24,10 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 EXAMPLES = DOCS / "examples"
 
-#: Files that are not scripts: a server's configuration and a pytest module.
-NOT_SCRIPTS = {"gunicorn_conf.py", "test_mysite.py"}
+#: The testing recipes of the framework guides: pytest modules using the plugin.
+TESTING_RECIPES = sorted(p.name for p in EXAMPLES.glob("test_testing_*.py"))
+#: Files that are not scripts: a server's configuration and pytest modules.
+NOT_SCRIPTS = {"gunicorn_conf.py", "test_mysite.py", *TESTING_RECIPES}
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in NOT_SCRIPTS)
 
 #: The examples directory first, as for ``python docs/examples/x.py``.
@@ -60,6 +62,40 @@ def test_example_runs(script):
         pytest.skip(f"{needed} is not installed")
     result = run(sys.executable, str(EXAMPLES / script))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def plugin_args() -> list[str]:
+    """Load the plugin from this checkout, whether or not its entry point is installed.
+
+    ``-p no:wsgi_party`` keeps an installed entry point (named ``wsgi_party``)
+    from registering the same module a second time, which pytest refuses.
+    """
+    return ["-p", "no:wsgi_party", "-p", "wsgi_party.pytest_plugin"]
+
+
+def test_every_framework_guide_has_a_testing_recipe():
+    assert TESTING_RECIPES == [
+        "test_testing_django.py",
+        "test_testing_flask.py",
+        "test_testing_pyramid.py",
+        "test_testing_wsgi.py",
+    ]
+
+
+@pytest.mark.parametrize("recipe", TESTING_RECIPES)
+def test_testing_recipe_passes(recipe):
+    result = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *plugin_args(),
+        str(EXAMPLES / recipe),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout and "failed" not in result.stdout
 
 
 def test_pytest_fixtures_example_passes():

@@ -346,3 +346,23 @@ def test_two_apps_run_as_a_script(framework):
         assert (front.status, reply.status) == (200, 200)
         assert read_page(reply.body.decode()).member == "guide"
         assert f"http://127.0.0.1:{running.port}/" in running.log()
+
+
+# -- the blog's own tests, the rest of the shop stood in -------------------------------
+
+
+def test_the_blogs_own_tests_pass_with_stand_ins_for_the_shop():
+    # This checkout's plugin, even where an installed entry point would load another.
+    plugin = ["-p", "no:wsgi_party", "-p", "wsgi_party.pytest_plugin"]
+    suite = "examples/migration/test_blog_alone.py"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, suite],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout

@@ -152,12 +152,15 @@ class Linking(Asking):
         if target is not None:
             try:
                 url = self.ask(target, "url", request)
-            except NoAnswer:
+            except NoAnswer as exc:
+                # The member's own reason (its HighAndDry) stays the cause.
+                refusal = exc.__cause__
+                reason = f": {refusal}" if refusal is not None and str(refusal) else ""
                 raise UrlBuildError(
-                    f"member {target!r} could not build a URL for {endpoint!r}",
+                    f"member {target!r} could not build a URL for {endpoint!r}{reason}",
                     endpoint,
                     (target,),
-                ) from None
+                ) from refusal
             member = self._by_name.get(target)
             if member is None:  # the party closed while the member built it
                 return url, False

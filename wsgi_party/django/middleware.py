@@ -18,6 +18,7 @@ from __future__ import annotations
 import typing as t
 
 from django.core.exceptions import DisallowedHost  # type: ignore[import-untyped,unused-ignore]
+from django.urls import clear_script_prefix  # type: ignore[import-untyped,unused-ignore]
 
 from wsgi_party import (
     INVITE_PATH,
@@ -72,7 +73,14 @@ class PartyMiddleware:
             and isinstance(invitation, PartylineOperator)
             and environ.get("PATH_INFO", "").rstrip("/") == _INVITE
         ):
-            return accept(self.config, invitation)
+            try:
+                return accept(self.config, invitation)
+            finally:
+                # Django's WSGIHandler set the thread's script prefix to the
+                # mount for the invitation; left there, reverse() in the
+                # same thread (a test, Django's test Client, which never sets
+                # it) would put the mount in front of every URL.
+                clear_script_prefix()
         operator = self.config.operator
         request.partyline = operator
         if operator is None:
