@@ -148,7 +148,7 @@ def test_check_exits_1_and_prints_a_member_whose_invite_failed_in_a_lazy_party(c
     assert "the reports database is down" in failed
     assert "FAILED: 1 invitation(s) declined" in out
     # check lets the party's error log through, with the traceback.
-    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party.invitations"]
     assert record.exc_info is not None
     assert str(record.exc_info[1]) == "the reports database is down"
 

@@ -638,17 +638,11 @@ def _cmd_routes(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-class _NoDeclineWarnings(logging.Filter):
-    """Drops the party's "invitation declined" warnings; ``check`` reports them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "declined" not in str(record.msg)
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
-    logger = logging.getLogger("wsgi_party")
-    quiet = _NoDeclineWarnings()
-    logger.addFilter(quiet)
+    # check prints every decline itself; failures still log their traceback.
+    logger = logging.getLogger("wsgi_party.invitations")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         site = _open_site(args.target)
         try:
@@ -657,7 +651,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if site.owned:
                 site.party.close()
     finally:
-        logger.removeFilter(quiet)
+        logger.setLevel(level)
     print(f"party of {site.spec}")
     print(f"members: {len(members)}")
     if members:
