@@ -633,8 +633,11 @@ def _cmd_routes(args: argparse.Namespace) -> int:
         print(json.dumps([row.as_json() for row in rows], indent=2))
     elif rows:
         _print_routes(rows)
-    else:
-        print(f"nobody joined the party of {site.spec}")
+    if not members:
+        print(
+            f"nobody joined the party of {site.spec}", file=sys.stderr if args.json else sys.stdout
+        )
+        return 1
     return 1 if failed else 0
 
 
@@ -687,11 +690,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     site = _open_site(args.target)
     _bootstrap(site)
+    if not _colour_wanted(sys.stderr):
+        _log_server_without_colour()
     if not is_running_from_reloader():
+        # Werkzeug's own startup lines follow, "Press CTRL+C to quit" among them.
         reload = " with reloader" if args.reload else ""
         print(
-            f"serving {site.spec} on http://{_url_host(args.host)}:{args.port}/{reload}"
-            " (CTRL+C to quit)",
+            f"serving {site.spec} on http://{_url_host(args.host)}:{args.port}/{reload}",
             flush=True,
         )
     try:
@@ -700,6 +705,45 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         if site.owned:
             site.party.close()
     return 0
+
+
+#: An ANSI SGR sequence, as Werkzeug's server log colours status codes.
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _colour_wanted(stream: t.TextIO) -> bool:
+    """Whether output to ``stream`` may carry colour codes.
+
+    Only a terminal gets colour, and never when the ``NO_COLOR`` environment
+    variable is set to a non-empty value (https://no-color.org/).
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+class _PlainFormatter(logging.Formatter):
+    """Formats a log record without the colour codes in its message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _ANSI_STYLE.sub("", super().format(record))
+
+
+def _log_server_without_colour() -> None:
+    """Log Werkzeug's server lines to stderr, as it does itself, minus colour.
+
+    Werkzeug adds its own colouring handler to the ``werkzeug`` logger only
+    when no handler is there yet; a logging setup of the user's is left alone.
+    """
+    logger = logging.getLogger("werkzeug")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PlainFormatter())
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
 
 
 def _url_host(host: str) -> str:
