@@ -690,8 +690,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     site = _open_site(args.target)
     _bootstrap(site)
-    if not _colour_wanted(sys.stderr):
-        _log_server_without_colour()
+    # Werkzeug colours its log (on stderr); a filter on its logger reaches every handler.
+    server_log = logging.getLogger("werkzeug")
+    plain = None if _colour_wanted(sys.stderr) else _NoColour()
+    if plain is not None:
+        server_log.addFilter(plain)
     if not is_running_from_reloader():
         # Werkzeug's own startup lines follow, "Press CTRL+C to quit" among them.
         reload = " with reloader" if args.reload else ""
@@ -702,6 +705,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         run_simple(args.host, args.port, site.app, use_reloader=args.reload, threaded=True)
     finally:
+        if plain is not None:
+            server_log.removeFilter(plain)
         if site.owned:
             site.party.close()
     return 0
@@ -723,27 +728,13 @@ def _colour_wanted(stream: t.TextIO) -> bool:
     return bool(isatty is not None and isatty())
 
 
-class _PlainFormatter(logging.Formatter):
-    """Formats a log record without the colour codes in its message."""
+class _NoColour(logging.Filter):
+    """Takes the colour codes out of the messages of Werkzeug's server log."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return _ANSI_STYLE.sub("", super().format(record))
-
-
-def _log_server_without_colour() -> None:
-    """Log Werkzeug's server lines to stderr, as it does itself, minus colour.
-
-    Werkzeug adds its own colouring handler to the ``werkzeug`` logger only
-    when no handler is there yet; a logging setup of the user's is left alone.
-    """
-    logger = logging.getLogger("werkzeug")
-    if logger.handlers or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_PlainFormatter())
-    logger.addHandler(handler)
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _ANSI_STYLE.sub("", record.getMessage())
+        record.args = None
+        return True
 
 
 def _url_host(host: str) -> str:
