@@ -43,6 +43,12 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import quote
 
+# Without the framework, name the extra that installs it; the cause stays chained.
+try:
+    import django  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+except ImportError as error:
+    msg = 'wsgi_party.django needs Django: pip install "wsgi_party[django]"'
+    raise ModuleNotFoundError(msg, name=error.name) from error
 from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     NoReverseMatch,
     get_script_prefix,
