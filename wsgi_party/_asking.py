@@ -195,18 +195,7 @@ class Asking(Bootstrap):
             handlers = self._handlers_for(service_name)
         if operator is not None and operator.handlers:
             handlers = self._answerers(service_name, handlers, operator)
-        try:
-            for handler in handlers:
-                try:
-                    return handler(payload)
-                except HighAndDry:
-                    pass
-        except RecursionError:
-            raise self._too_deep(service_name) from None
-        except Exception as exc:
-            self._annotate(exc, handler, service_name)
-            raise
-        raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers)}")
+        return self._first(service_name, handlers, payload, None)
 
     def ask(self, member: str, service_name: str, payload: t.Any) -> t.Any:
         """Ask only the member named ``member``; return its first answer.
@@ -223,6 +212,24 @@ class Asking(Bootstrap):
         except (KeyError, TypeError):
             error = self._no_target(member, service_name)
             raise error from error.__cause__
+        return self._first(service_name, handlers, payload, member)
+
+    def _first(
+        self,
+        service_name: str,
+        handlers: Iterable[Handler],
+        payload: t.Any,
+        member: str | None,
+    ) -> t.Any:
+        """The loop of :meth:`ask_first` and :meth:`ask`: the first answer.
+
+        A handler raising :class:`~wsgi_party.HighAndDry` is passed over; when
+        every one does, :class:`~wsgi_party.NoAnswer` names the service and
+        who was asked, or for a targeted ask (``member``) carries the
+        member's own reason, its last ``HighAndDry``, as its cause.
+        (:meth:`ask_around` keeps a loop of its own: it is the hot path, and
+        a call more would cost it about a tenth of its time.)
+        """
         passed: HighAndDry | None = None
         try:
             for handler in handlers:
@@ -235,6 +242,8 @@ class Asking(Bootstrap):
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
+        if member is None:
+            raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers)}")
         # The member's own reason (its HighAndDry) says why, and stays the cause.
         reason = f": {passed}" if passed is not None and str(passed) else ""
         raise NoAnswer(f"member {member!r} had no answer for {service_name!r}{reason}") from passed
