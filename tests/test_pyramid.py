@@ -16,7 +16,7 @@ import pytest
 from markupsafe import Markup
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
-from pyramid.interfaces import IRoutesMapper
+from pyramid.interfaces import IRoutesMapper, ITweens
 from pyramid.request import Request as PyramidRequest
 from pyramid.scripting import prepare
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -25,6 +25,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import Client, create_environ, run_wsgi_app
 from werkzeug.wrappers import Request, Response
 
+import wsgi_party
 from tests.pyramid_apps import USERS, make_admin, make_shop
 from wsgi_party import (
     HighAndDry,
@@ -32,6 +33,7 @@ from wsgi_party import (
     MatchRequest,
     NoAnswer,
     NoPartylineContext,
+    PartylineException,
     PartyMember,
     RouteDispatcher,
     UrlBuildError,
@@ -40,7 +42,14 @@ from wsgi_party import (
     partyline,
     unbind_request,
 )
-from wsgi_party.pyramid import INVITE_ROUTE, NoSuchRoute, party_member
+from wsgi_party.pyramid import (
+    INVITE_ROUTE,
+    NoSuchRoute,
+    PartyUrlArgumentError,
+    PyramidConfigurationError,
+    party_member,
+    partyline_tween_factory,
+)
 
 MakeParty = t.Callable[..., WSGIParty]
 
@@ -214,7 +223,34 @@ def test_bad_settings_fail_at_configuration_naming_the_setting(
         config.include("wsgi_party.pyramid")
 
 
+def test_bad_settings_are_a_partyline_configuration_error() -> None:
+    config = Configurator(settings={"wsgi_party.name": "a:b"})
+    with pytest.raises(PyramidConfigurationError) as caught:
+        config.include("wsgi_party.pyramid")
+    assert isinstance(caught.value, ConfigurationError)  # what Pyramid apps catch
+    assert isinstance(caught.value, wsgi_party.ConfigurationError)
+    assert isinstance(caught.value, PartylineException)
+
+
+def test_party_member_names_the_missing_include() -> None:
+    config = Configurator()
+    with pytest.raises(
+        PyramidConfigurationError, match=r'config\.include\("wsgi_party\.pyramid"\)'
+    ):
+        party_member(config.registry)
+
+
 # -- the tween -----------------------------------------------------------------
+
+
+def test_tween_is_registered_under_its_public_dotted_name() -> None:
+    config = Configurator()
+    config.include("wsgi_party.pyramid")
+    app = config.make_wsgi_app()
+    tweens = dict(app.registry.getUtility(ITweens).implicit())
+    name = "wsgi_party.pyramid.partyline_tween_factory"
+    assert tweens[name] is partyline_tween_factory
+    assert config.maybe_dotted(name) is partyline_tween_factory
 
 
 def test_tween_binds_partyline_during_the_apps_requests(client: Client) -> None:
@@ -293,6 +329,28 @@ def test_party_url_takes_pyramids_query_argument(party: WSGIParty, admin: t.Any)
         assert pairs == party.url_for("blog:post", id=3, t=["a", "b"])
         with pytest.raises(TypeError, match="_host"):
             request.party_url("post", id=3, _host="example.com")
+
+
+@pytest.mark.parametrize(
+    ("argument", "complaint"),
+    [
+        ({"_app_url": "http://example.com"}, "does not take _app_url"),
+        ({"_host": "example.com"}, "does not take _host"),
+        ({"_port": "8080"}, "does not take _port"),
+        ({"_query": "a=1"}, "takes _query as a mapping or"),
+    ],
+)
+def test_bad_party_url_arguments_are_partyline_type_errors(
+    party: WSGIParty, admin: t.Any, argument: dict[str, str], complaint: str
+) -> None:
+    with (
+        prepare(registry=admin.registry) as env,
+        pytest.raises(PartyUrlArgumentError, match=complaint) as caught,
+    ):
+        env["request"].party_url("post", id=3, **argument)
+    assert "party_url('post')" in str(caught.value)
+    assert isinstance(caught.value, TypeError)  # what callers caught before 0.3
+    assert isinstance(caught.value, PartylineException)
 
 
 def test_party_url_links_both_ways_from_views_and_templates(
@@ -469,6 +527,16 @@ def test_identity_is_only_answered_inside_a_request(party: WSGIParty) -> None:
 def test_app_without_a_security_policy_offers_no_identity(make_party: MakeParty) -> None:
     party = make_party(DispatcherMiddleware(make_blog(), {"/admin": make_admin(security=False)}))
     assert "identity" not in party.member("admin").services
+
+
+def test_identity_setting_offers_identity_without_a_security_policy(
+    make_party: MakeParty,
+) -> None:
+    admin = make_admin(
+        security=False, **{"wsgi_party.identity": "tests.pyramid_apps.build_identity"}
+    )
+    party = make_party(DispatcherMiddleware(make_blog(), {"/admin": admin}))
+    assert "identity" in party.member("admin").services
 
 
 def test_identity_setting_builds_the_identity(make_party: MakeParty) -> None:

@@ -1,0 +1,237 @@
+"""Login and look: who is logged in, and the layout fragments, across the party.
+
+In the app's own views and templates::
+
+    request.party_identity              # party_identity(member, request)
+    request.party_fragment("header")    # party_fragment(member, request, "header")
+
+For another member's request (the party asks this app for ``identity`` or
+``layout``), :func:`as_app` makes this app's request for the asker's
+environ (same cookies, host and user; ``SCRIPT_NAME`` at this app's mount),
+so the security policy and the renderers work as in the app's own requests.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Mapping
+
+from pyramid.authorization import (  # type: ignore[import-untyped]
+    Authenticated,
+    Everyone,
+)
+from pyramid.renderers import render  # type: ignore[import-untyped]
+from pyramid.request import apply_request_extensions  # type: ignore[import-untyped]
+from pyramid.threadlocal import get_current_request  # type: ignore[import-untyped]
+
+from wsgi_party import (
+    Identity,
+    NoAnswer,
+    NoPartylineContext,
+    NoSuchServiceName,
+    PartylineException,
+)
+from wsgi_party.integration import current_scope, member_environ
+
+from ._compat import principals_policy, pushed
+from ._settings import IDENTITY_SETTING
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from ._member import PyramidMember
+
+_T = t.TypeVar("_T")
+_SYSTEM_PRINCIPALS = frozenset({Everyone, Authenticated})
+#: Attribute of a request holding the fragments rendered for it.
+_FRAGMENT_CACHE = "_wsgi_party_fragments"
+#: Environ key of the requests members made for an asking request.
+_REQUESTS_KEY = "wsgi_party.pyramid.requests"
+
+
+# -- this app's request for another member's --------------------------------------
+
+
+def in_current_request(member: PyramidMember, doing: str, use: Callable[[t.Any], _T]) -> _T:
+    """Call ``use`` with this app's request for the party's current request.
+
+    ``doing`` completes the :class:`~wsgi_party.NoPartylineContext` message
+    when there is no current request (``"answers 'identity'"``).
+    """
+    scope = current_scope()
+    if scope is None:
+        raise NoPartylineContext(
+            f"member {member.member_name()!r} {doing} for the current request only;"
+            " there is none (ask from inside a member's request)"
+        )
+    return as_app(member, scope.environ, use)
+
+
+def as_app(
+    member: PyramidMember, environ: WSGIEnvironment | None, use: Callable[[t.Any], _T]
+) -> _T:
+    """Call ``use`` with this app's request for ``environ``.
+
+    That is the app's own current request when ``environ`` is its;
+    otherwise a request of the app's request factory, made once per asking
+    request, with the app's request methods and its ``SCRIPT_NAME`` moved
+    to the app's mount (so ``route_url`` builds this app's links), used with
+    Pyramid's thread locals pushed.
+    """
+    current = get_current_request()
+    if (
+        current is not None
+        and getattr(current, "registry", None) is member.registry
+        and (environ is None or current.environ is environ)
+    ):
+        return use(current)
+    if environ is None:
+        request = _request_for(member, None)
+    else:
+        # One request per member per asking request, kept in its environ:
+        # building one (request extensions included) costs more than the
+        # URL, the identity or the fragment it is built for.
+        made: dict[PyramidMember, t.Any] = environ.setdefault(_REQUESTS_KEY, {})
+        request = made.get(member)
+        if request is None:
+            request = made[member] = _request_for(member, environ)
+    with pushed(request):
+        return use(request)
+
+
+def _request_for(member: PyramidMember, environ: WSGIEnvironment | None) -> t.Any:
+    mount = member.mount
+    if environ is None:
+        operator = member.operator
+        base = (operator.partyline.base_url if operator is not None else None) or ""
+        request = member.request_factory.blank(
+            "/", base_url=f"{base.rstrip('/') or 'http://localhost'}{mount}"
+        )
+    else:
+        party_root = None
+        if current_scope() is None:
+            # Outside the party's scope the app's own SCRIPT_NAME ends in its mount.
+            script_name: str = environ.get("SCRIPT_NAME", "")
+            has_mount = mount and script_name.endswith(mount)
+            party_root = script_name[: -len(mount)] if has_mount else script_name
+        request = member.request_factory(member_environ(environ, mount, party_root=party_root))
+    request.registry = member.registry
+    apply_request_extensions(request)
+    return request
+
+
+# -- identity ----------------------------------------------------------------------
+
+
+def identity_for(member: PyramidMember, request: t.Any) -> Identity | None:
+    """The :class:`~wsgi_party.Identity` of ``request``'s user, or None.
+
+    From the :data:`~wsgi_party.pyramid.IDENTITY_SETTING` callable if set,
+    else from the security policy: ``request.authenticated_userid``, the
+    name of ``request.identity`` and the effective principals as roles.
+    """
+    factory = member.identity_factory
+    if factory is not None:
+        found = factory(request)
+        if found is not None and not isinstance(found, Identity):
+            raise PartylineException(
+                f"{IDENTITY_SETTING} callable {factory!r} of member"
+                f" {member.member_name()!r} returned {type(found).__name__};"
+                " it must return a wsgi_party.Identity or None"
+            )
+        return found
+    userid = request.authenticated_userid
+    if userid is None:
+        return None
+    identity = request.identity
+    name = _field(identity, "name")
+    return Identity(
+        str(userid),
+        str(name) if name is not None else str(userid),
+        _roles(member, request, userid, identity),
+    )
+
+
+def _roles(
+    member: PyramidMember, request: t.Any, userid: object, identity: object
+) -> frozenset[str]:
+    principals = getattr(principals_policy(member.registry), "effective_principals", None)
+    if callable(principals):
+        found = principals(request)
+    else:
+        found = _field(identity, "roles") or _field(identity, "groups") or ()
+    return frozenset(str(p) for p in found if p not in _SYSTEM_PRINCIPALS and p != userid)
+
+
+def party_identity(member: PyramidMember, request: t.Any) -> Identity | None:
+    """``request.party_identity``: this app's own answer, else the party's."""
+    if member.offers("identity"):
+        return identity_for(member, request)
+    operator = member.operator
+    if operator is None:
+        return None
+    try:
+        found: Identity | None = operator.ask_first("identity", None)
+    except (NoAnswer, NoSuchServiceName):
+        return None
+    return found
+
+
+def _field(obj: object, key: str) -> t.Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+# -- layout fragments --------------------------------------------------------------
+
+
+def render_fragment(member: PyramidMember, name: str, request: t.Any) -> str:
+    """Render this app's fragment ``name`` for ``request``.
+
+    The template gets ``fragment`` (its name), ``request`` and the renderer
+    globals.
+    """
+    html: str = render(
+        member.fragments[name], {"fragment": name}, request=request, package=member.package
+    )
+    return html
+
+
+def party_fragment(member: PyramidMember, request: t.Any, name: str) -> str:
+    """``request.party_fragment``: rendered at most once per request, marked safe."""
+    cache: dict[str, str] = request.__dict__.setdefault(_FRAGMENT_CACHE, {})
+    html = cache.get(name)
+    if html is None:
+        html = cache[name] = _mark_safe(_fragment(member, request, name))
+    return html
+
+
+def _fragment(member: PyramidMember, request: t.Any, name: str) -> str:
+    if name in member.fragments:
+        return render_fragment(member, name, request)
+    operator = member.operator
+    if operator is None:
+        raise NoAnswer(f"this app declares no fragment {name!r} and is not a member of any party")
+    try:
+        return str(operator.ask_first("layout", name))
+    except (NoAnswer, NoSuchServiceName):
+        asked = [
+            repr(m.name)
+            for m in operator.partyline.members
+            if "layout" in m.services and m.operator is not operator
+        ]
+        raise NoAnswer(
+            f"no member declares the layout fragment {name!r}"
+            f" (asked: {', '.join(asked) or 'nobody'})"
+        ) from None
+
+
+def _mark_safe(html: str) -> str:
+    try:
+        from markupsafe import Markup
+    except ImportError:  # pragma: no cover - markupsafe comes with Jinja2
+        return html
+    return Markup(html)

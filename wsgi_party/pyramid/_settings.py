@@ -1,0 +1,138 @@
+"""The ``wsgi_party.*`` settings of a Pyramid app, read once by the include.
+
+Set them in the Configurator or the ``.ini`` file::
+
+    config = Configurator(settings={
+        "wsgi_party.name": "admin",
+        "wsgi_party.fragments": "header = myapp:templates/header.pt",
+        "wsgi_party.identity": "myapp.auth:party_identity",
+    })
+    config.include("wsgi_party.pyramid")      # calls read_settings(config)
+
+A bad value is a :class:`PyramidConfigurationError` at ``config.include``
+time, naming the setting and the value, never a surprise at the first request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+from collections.abc import Mapping
+
+from pyramid.exceptions import ConfigurationError  # type: ignore[import-untyped]
+
+import wsgi_party
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from wsgi_party import Identity
+
+__all__ = [
+    "FRAGMENTS_SETTING",
+    "IDENTITY_SETTING",
+    "INVITE_ROUTE",
+    "NAME_SETTING",
+    "PyramidConfigurationError",
+    "Settings",
+    "read_settings",
+]
+
+#: Setting: the member name.
+NAME_SETTING = "wsgi_party.name"
+#: Setting: layout fragments this app renders, ``name -> renderer``.
+FRAGMENTS_SETTING = "wsgi_party.fragments"
+#: Setting: dotted name of a ``(request) -> Identity | None`` callable.
+IDENTITY_SETTING = "wsgi_party.identity"
+#: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
+INVITE_ROUTE = "wsgi_party.invite"
+
+
+class PyramidConfigurationError(ConfigurationError, wsgi_party.ConfigurationError):  # type: ignore[misc]
+    """A ``wsgi_party.*`` setting that cannot be used, or the include is missing.
+
+    Both Pyramid's :class:`~pyramid.exceptions.ConfigurationError` (what
+    Pyramid apps catch today) and a :class:`wsgi_party.ConfigurationError`.
+
+    .. versionadded:: 0.3
+    """
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The party settings of one app, checked."""
+
+    #: :data:`NAME_SETTING` (``None``: derived from the mount).
+    name: str | None = None
+    #: :data:`FRAGMENTS_SETTING`: fragment name -> renderer asset spec.
+    fragments: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: :data:`IDENTITY_SETTING`, resolved.
+    identity: Callable[[t.Any], Identity | None] | None = None
+
+
+def read_settings(config: t.Any) -> Settings:
+    """The checked party settings of the app ``config`` configures."""
+    settings = config.get_settings() or {}
+    identity = config.maybe_dotted(settings.get(IDENTITY_SETTING) or None)
+    if identity is not None and not callable(identity):
+        raise PyramidConfigurationError(
+            f"setting {IDENTITY_SETTING} must name a callable (request) -> Identity | None,"
+            f" got {identity!r}"
+        )
+    return Settings(
+        name=name_setting(settings.get(NAME_SETTING)),
+        fragments=fragments_setting(settings.get(FRAGMENTS_SETTING)),
+        identity=identity,
+    )
+
+
+def name_setting(value: object) -> str | None:
+    """:data:`NAME_SETTING`: a non-empty name without ``:``, or unset."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or ":" in value or not value.strip():
+        raise PyramidConfigurationError(
+            f"setting {NAME_SETTING} must be a non-empty string without ':', got {value!r}"
+        )
+    return value.strip()
+
+
+def fragments_setting(value: object) -> dict[str, str]:
+    """:data:`FRAGMENTS_SETTING`: a mapping, or lines of ``name = renderer``
+    (``#`` starts a comment line), as an ``.ini`` file writes it."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = []
+        for raw in value.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, spec = line.partition("=")
+            if not sep:
+                raise PyramidConfigurationError(
+                    f"setting {FRAGMENTS_SETTING}: line {line!r} is not 'name = renderer'"
+                )
+            pairs.append((key, spec))
+    else:
+        raise PyramidConfigurationError(
+            f"setting {FRAGMENTS_SETTING} must be a dict or lines of 'name = renderer',"
+            f" got {type(value).__name__}"
+        )
+    fragments = {}
+    for key, value_spec in pairs:
+        if not isinstance(key, str) or not isinstance(value_spec, str):
+            raise PyramidConfigurationError(
+                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} must map a name"
+                " to a renderer spec"
+            )
+        name, spec = key.strip(), value_spec.strip()
+        if not name or not spec:
+            raise PyramidConfigurationError(
+                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} needs both a"
+                " name and a renderer"
+            )
+        fragments[name] = spec
+    return fragments
