@@ -37,6 +37,7 @@ from wsgi_party import (
 from wsgi_party.flask import (
     EXTENSION_KEY,
     INVITE_ENDPOINT,
+    AlreadyInitialised,
     FlaskParty,
     PartyBuildError,
     party_fragment,
@@ -120,6 +121,17 @@ def test_init_app_twice_on_one_app_is_an_error() -> None:
     FlaskParty(app)
     with pytest.raises(RuntimeError, match="'twice'"):
         FlaskParty().init_app(app)
+
+
+def test_init_app_twice_is_a_partyline_error_and_still_a_runtime_error() -> None:
+    app = Flask("twice")
+    FlaskParty(app)
+    state = app.extensions[EXTENSION_KEY]
+    with pytest.raises(AlreadyInitialised, match="init_app was already called") as info:
+        FlaskParty(name="other").init_app(app)
+    assert isinstance(info.value, PartylineException)
+    assert isinstance(info.value, RuntimeError)
+    assert app.extensions[EXTENSION_KEY] is state  # the first one is kept
 
 
 def test_invite_route_is_not_reachable_over_http(make_party: MakeParty) -> None:
@@ -457,6 +469,46 @@ def test_unknown_endpoint_raises_flasks_build_error_naming_members(
     assert "'wz'" in message
 
 
+def test_party_build_error_is_also_the_partys_url_build_error(make_party: MakeParty) -> None:
+    site = build_site(make_party)
+    with site.blog.test_request_context("/"), pytest.raises(UrlBuildError) as info:
+        party_url("nowhere", id=1, _method="POST", _anchor="top")
+    error = info.value
+    assert isinstance(error, PartyBuildError)
+    assert isinstance(error, BuildError)
+    assert isinstance(error, PartylineException)
+    assert isinstance(error, LookupError)
+    # Both bases' fields, as each constructor sets them.
+    assert error.endpoint == "nowhere"
+    assert error.values == {"id": 1}
+    assert error.method == "POST"
+    assert error.asked == ("shop", "wz")
+    assert error.app_name == "blog"
+    assert error.suggested is None  # no "did you mean" from another app's map
+    assert str(error) == error.args[0]
+    assert str(error).startswith(
+        "Could not build url for endpoint 'nowhere' from Flask app 'blog': "
+    )
+    assert error.reason in str(error)
+
+
+def test_a_broken_link_in_another_members_fragment_stays_a_build_error(
+    make_party: MakeParty,
+) -> None:
+    from jinja2 import DictLoader
+
+    owner = Flask("owner")
+    owner.jinja_loader = DictLoader({"broken.html": "<nav>{{ party_url('nowhere') }}</nav>"})
+    FlaskParty(owner, name="owner", fragments={"broken": "broken.html"})
+    blog = create_blog()
+    make_party(DispatcherMiddleware(owner, {"/blog": blog}))
+    with blog.test_request_context("/"), pytest.raises(PartyBuildError) as info:
+        party_fragment("broken")
+    # The owner's template failed to build its link; the fragment exists.
+    assert info.value.app_name == "owner"
+    assert "renders the layout fragment" not in str(info.value)
+
+
 def test_build_error_handlers_still_get_their_chance(make_party: MakeParty) -> None:
     blog = create_blog()
 
@@ -684,6 +736,40 @@ def test_fragment_cache_does_not_outlive_its_request(make_party: MakeParty) -> N
         with site.blog.test_request_context("/two"):
             assert "|http://localhost/two|" in party_fragment("header")
     assert site.shop.config["HEADER_RENDERS"] == before + 2
+
+
+# -- Flask and Werkzeug internals -------------------------------------------------------
+
+
+def test_compat_adapters_see_what_flask_and_werkzeug_publish() -> None:
+    from flask import current_app
+    from flask import request as current_request
+
+    from wsgi_party.flask._compat import (
+        app_context_getter,
+        request_context_getter,
+        rules_by_endpoint,
+    )
+
+    app = Flask("compat")
+    app.add_url_rule("/a", "a", show_number)
+    app_context, request_context = app_context_getter(), request_context_getter()
+    assert app_context(None) is None
+    assert request_context(None) is None
+    with app.app_context():
+        context = app_context(None)
+        assert context is not None
+        assert context.app is current_app._get_current_object()  # type: ignore[attr-defined]
+        assert request_context(None) is None
+        with app.test_request_context("/a"):
+            active = request_context(None)
+            assert active is not None
+            assert active.request is current_request._get_current_object()  # type: ignore[attr-defined]
+    rules = rules_by_endpoint(app.url_map)
+    assert [rule.rule for rule in rules["a"]] == ["/a"]
+    app.add_url_rule("/b", "b", show_number)
+    assert "b" in rules  # the same index, filled in place as rules are added
+    assert "nowhere" not in rules
 
 
 # -- lifecycle and context ---------------------------------------------------------------
