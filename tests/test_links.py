@@ -35,9 +35,12 @@ from werkzeug.test import Client, create_environ
 from tests.django_site import setup_django
 from tests.matrix_site import APPS, DJANGO_URLCONF, Apps
 from wsgi_party import (
+    HighAndDry,
+    NoAnswer,
     PartyClosed,
     PartylineException,
     PartyMember,
+    UrlBuildError,
     UrlRequest,
     WSGIParty,
     request_scope,
@@ -388,3 +391,30 @@ def test_a_url_request_cannot_be_changed_only_copied() -> None:
     assert request.located("https://example.org/site") == dataclasses.replace(
         request, script_root="/site", scheme="https", host="example.org"
     )
+
+
+def test_a_url_handler_whose_own_ask_finds_nobody_is_not_no_member_can_build(
+    make_party: MakeParty,
+) -> None:
+    # The blog's builder asks the party for something nobody offers: that
+    # NoAnswer is the blog's failure, named as such, not "nobody can build".
+    site = CountingSite(make_party)
+    operator = site.party.member("blog").operator
+    (original,) = operator.services["url"]
+    operator.disconnect("url", original)
+
+    def asking_path(endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+        return str(site.party.ask_first("translation", endpoint))
+
+    site.party.connect("translation", _refuse)
+    operator.connect("url", url_handler(operator, asking_path))
+    for endpoint in ("blog:post", "post"):
+        with pytest.raises(NoAnswer) as caught:
+            site.party.url_for(endpoint, id=1)
+        assert not isinstance(caught.value, UrlBuildError)
+        assert "nobody answered 'translation'" in str(caught.value)
+        assert any("handler" in note and "'blog'" in note for note in caught.value.__notes__)
+
+
+def _refuse(payload: object) -> str:
+    raise HighAndDry("no translation")

@@ -149,10 +149,11 @@ class Linking(Asking):
                 scheme=request.scheme,
                 host=request.host,
             )
-        if target is not None:
             try:
                 url = self.ask(target, "url", request)
             except NoAnswer as exc:
+                if _raised_by_a_handler(exc):
+                    raise
                 # The member's own reason (its HighAndDry) stays the cause.
                 refusal = exc.__cause__
                 reason = f": {refusal}" if refusal is not None and str(refusal) else ""
@@ -168,7 +169,9 @@ class Linking(Asking):
         else:
             try:
                 url = self.ask_first("url", request, operator)
-            except (NoAnswer, NoSuchServiceName):
+            except (NoAnswer, NoSuchServiceName) as exc:
+                if _raised_by_a_handler(exc):
+                    raise
                 asked = tuple(
                     op.name or ""
                     for op in self._operators
@@ -195,6 +198,12 @@ class Linking(Asking):
            ``cache_clear``.
         """
         self._links.clear()
+
+
+def _raised_by_a_handler(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of a handler (a nested ask that found nobody),
+    rather than from the ask itself: the asks note the handler on the way out."""
+    return bool(getattr(exc, "__notes__", None))
 
 
 def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:
