@@ -14,14 +14,12 @@ been unchanged since Django 2.0.
 from __future__ import annotations
 
 import typing as t
+from collections.abc import Mapping, Sequence
 
 from django.urls import get_ns_resolver  # type: ignore[import-untyped,unused-ignore]
 from django.utils.encoding import (  # type: ignore[import-untyped,unused-ignore]
     repercent_broken_unicode,
 )
-
-if t.TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "decoded_path",
@@ -37,7 +35,7 @@ __all__ = [
 #: One way ``reverse()`` may build a name: ``(possibility, pattern, defaults,
 #: converters)``, the possibility a list of ``(format string, parameters)``.
 Candidate = tuple[
-    "Sequence[tuple[str, Sequence[str]]]", str, "Mapping[str, t.Any]", "Mapping[str, t.Any]"
+    Sequence[tuple[str, Sequence[str]]], str, Mapping[str, t.Any], Mapping[str, t.Any]
 ]
 
 
