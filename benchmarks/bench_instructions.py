@@ -1,10 +1,11 @@
-"""End to end, counted: instructions a gunicorn worker runs per request, party vs bare.
+"""End to end, counted: instructions a gunicorn worker runs per request, party vs the others.
 
 Run with ``python -m benchmarks.bench_instructions [--requests N] [PATH ...]``
 (it needs Debian's ``valgrind``; about a minute per page). For each page it
 starts the site of ``benchmarks/e2e_site.py`` under ``valgrind
---tool=callgrind``, one gunicorn sync worker on 127.0.0.1, party and bare,
-sends the page some warm-up requests and then ``N`` more, and does the same
+--tool=callgrind``, one gunicorn sync worker on 127.0.0.1, for the party
+and for the sites whose links are built by Flask's ``url_for`` and written
+by hand, sends the page some warm-up requests and then ``N`` more, and does the same
 with none more: the difference over ``N`` is what one request costs the
 worker, server included, in instructions.
 
@@ -37,12 +38,13 @@ from benchmarks.bench_e2e import (
     PARTY_SITE,
     PLAIN,
     ROOT,
+    URL_FOR_SITE,
     _free_port,
     _get,
     gunicorn,
 )
 
-SITES = {"party": PARTY_SITE, "bare": BARE_SITE}
+SITES = {"party": PARTY_SITE, "url_for": URL_FOR_SITE, "bare": BARE_SITE}
 WARM_UP = 50
 
 
@@ -127,13 +129,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     for path in args.paths:
         party = per_request("party", path, args.requests)
-        bare = per_request("bare", path, args.requests)
-        print(
-            f"{'instructions per request, gunicorn worker, ' + path:<58}"
-            f" {party:10,.0f} vs {bare:10,.0f}   bare / party {bare / party:5.3f}"
-            f"  (the party adds {party - bare:,.0f})",
-            flush=True,
-        )
+        for other, label in (("url_for", "url_for"), ("bare", "by hand")):
+            count = per_request(other, path, args.requests)
+            print(
+                f"{'instructions per request, worker, ' + path + ': party vs ' + label:<58}"
+                f" {party:10,.0f} vs {count:10,.0f}   {label} / party {count / party:5.3f}"
+                f"  (the party adds {party - count:,.0f})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

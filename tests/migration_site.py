@@ -81,6 +81,8 @@ class Page:
     main_user: str | None = None
     #: Stylesheets linked from the head.
     stylesheets: list[str] = field(default_factory=list)
+    #: Icons linked from the head.
+    icons: list[str] = field(default_factory=list)
     #: The footer's links.
     footer: list[str] = field(default_factory=list)
     #: The CSRF token of the page's form, if it has one.
@@ -109,6 +111,8 @@ class _Reader(HTMLParser):
             page.member = found.get("content")
         elif tag == "link" and "stylesheet" in found.get("rel", "").split():
             page.stylesheets.append(found.get("href", ""))
+        elif tag == "link" and "icon" in found.get("rel", "").split():
+            page.icons.append(found.get("href", ""))
         elif tag == "input" and found.get("name") == "csrfmiddlewaretoken":
             page.csrf_token = found.get("value")
         elif tag == "main":

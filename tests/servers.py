@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,6 +46,18 @@ HOST = "127.0.0.1"
 
 class ServerError(RuntimeError):
     """The server did not come up (its log is in the message)."""
+
+
+def find_command(name: str) -> str | None:
+    """The console script ``name`` of this Python's environment, else the one on PATH.
+
+    A virtual environment's scripts sit next to its interpreter, and are on
+    PATH only when it is activated (not under tox, nor ``venv/bin/python``).
+    """
+    local = Path(sys.executable).parent / name
+    if local.is_file() and os.access(local, os.X_OK):
+        return str(local)
+    return shutil.which(name)
 
 
 def free_port() -> int:

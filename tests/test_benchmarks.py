@@ -6,20 +6,22 @@ import os
 import signal
 import subprocess
 import sys
+import typing as t
 from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
 
 from benchmarks import bench_e2e, bench_instructions
-from benchmarks.e2e_site import bare_app, party_app
+from benchmarks.e2e_site import bare_app, party_app, url_for_app
 from benchmarks.harness import compare
 
 
 @pytest.mark.parametrize("path", bench_e2e.LINKING + bench_e2e.PLAIN)
-def test_the_party_and_the_bare_site_serve_the_same_page(path: str) -> None:
+@pytest.mark.parametrize("other", [url_for_app, bare_app], ids=["url_for", "by hand"])
+def test_the_party_and_the_other_sites_serve_the_same_page(path: str, other: t.Any) -> None:
     party_page = Client(party_app).get(path)
-    bare_page = Client(bare_app).get(path)
+    bare_page = Client(other).get(path)
     assert party_page.status_code == bare_page.status_code == 200
     assert party_page.headers == bare_page.headers
     assert party_page.get_data() == bare_page.get_data()

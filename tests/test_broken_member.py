@@ -125,12 +125,12 @@ def test_a_lazy_party_leaves_out_a_member_whose_invite_raises_and_serves(raising
 
 def test_a_failed_invite_is_logged_once_at_error_with_its_traceback(raising, caplog) -> None:
     party, reports, *_ = raising
-    caplog.set_level(logging.WARNING, logger="wsgi_party")
+    caplog.set_level(logging.WARNING, logger="wsgi_party.invitations")
     client = Client(party)
     for _ in range(3):
         assert client.get("/").status_code == 200
     party.url_for("blog:post", id=1)
-    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party.invitations"]
     assert record.levelno == logging.ERROR
     assert REPORTS_INVITE in record.getMessage()
     assert "member 'reports' is left out" in record.getMessage()
@@ -203,7 +203,7 @@ def test_a_lazy_party_leaves_out_a_member_whose_invite_answers_500(caplog) -> No
         ) as caught:
             party.url_for("reports:index")
         assert caught.value.__cause__ is None  # no exception reached the party
-    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party.invitations"]
     assert record.levelno == logging.ERROR
     assert record.exc_info is None  # the app's error page had the traceback
 
@@ -266,3 +266,17 @@ def test_an_eager_party_still_raises_at_construction(make, says, cause) -> None:
     dispatcher.mounts["/reports"] = werkzeug_member("Reports", [Rule("/", endpoint="index")])
     with WSGIParty(dispatcher) as party:
         assert [m.name for m in party.members] == ["root", "blog", "reports"]
+
+
+def test_a_declined_invitation_is_a_warning_of_the_invitations_logger(caplog) -> None:
+    # An app without an invite route answers 404: declined, not failed.
+    def plain(environ, start_response):
+        start_response("404 Not Found", [])
+        return [b""]
+
+    caplog.set_level(logging.INFO, logger="wsgi_party")
+    with WSGIParty(plain) as party:
+        assert party.members == ()
+    (record,) = caplog.records
+    assert (record.name, record.levelname) == ("wsgi_party.invitations", "WARNING")
+    assert "'/__invite__/' declined" in record.getMessage()

@@ -172,3 +172,47 @@ def test_screenshot_of_the_front_page(page, origin):
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     data = SCREENSHOT.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
+
+
+#: A phone's screen in CSS pixels (an iPhone 12 to 15).
+PHONE = {"width": 390, "height": 844}
+
+#: The document's width, and the site header's links whose right edge lies
+#: beyond ``width``. (A mobile browser widens its window to the document and
+#: zooms out, so the window's own width proves nothing.)
+MEASURE = """width => ({
+    document: document.documentElement.scrollWidth,
+    cut: Array.from(document.querySelectorAll(".site-header a"))
+        .filter(a => a.getBoundingClientRect().right > width)
+        .map(a => a.textContent.trim()),
+})"""
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh window on a phone: a mobile viewport 390 CSS pixels wide."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["guest", "logged-in"])
+def test_at_a_phone_width_no_page_is_wider_than_the_screen(phone, origin, logged_in):
+    if logged_in:  # the header's longest form: "Signed in as alice  Log out"
+        log_in(phone, origin, "/")
+    too_wide = {}
+
+    def fetch(url: str) -> tuple[int, str, str]:
+        response = phone.goto(url)
+        assert response is not None, url
+        measured = phone.evaluate(MEASURE, PHONE["width"])
+        if measured["document"] > PHONE["width"] or measured["cut"]:
+            too_wide[url] = measured
+        return response.status, phone.url, phone.content()
+
+    pages = walk(fetch, f"{origin}/")
+    assert {found.member for _s, _f, found in pages.values()} == MEMBERS
+    assert too_wide == {}

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -24,7 +27,7 @@ import pytest
 from werkzeug.test import Client
 
 from wsgi_party import Route, WSGIParty
-from wsgi_party.cli import main, probe_path, rule_shape
+from wsgi_party.cli import _colour_wanted, main, probe_path, rule_shape
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = "tests.cli_targets"
@@ -148,7 +151,7 @@ def test_check_exits_1_and_prints_a_member_whose_invite_failed_in_a_lazy_party(c
     assert "the reports database is down" in failed
     assert "FAILED: 1 invitation(s) declined" in out
     # check lets the party's error log through, with the traceback.
-    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party.invitations"]
     assert record.exc_info is not None
     assert str(record.exc_info[1]) == "the reports database is down"
 
@@ -286,6 +289,17 @@ def test_routes_prints_one_table_with_every_members_full_rules(capsys):
     ]
     assert body == expected
     assert any(rule == "/blog/post/<int:id>" for *_x, rule, _by in body)
+
+
+@pytest.mark.parametrize("json_option", [[], ["--json"]], ids=["table", "json"])
+def test_routes_exits_1_when_nobody_joined(capsys, json_option):
+    code, out, err = run(capsys, "routes", f"{TARGETS}.broken:lonely", *json_option)
+    assert code == 1
+    if json_option:
+        assert json.loads(out) == []
+        assert "nobody joined" in err
+    else:
+        assert "nobody joined" in out
 
 
 def test_routes_json_lists_every_route(capsys):
@@ -442,6 +456,29 @@ def command(*argv: str, **kwargs: t.Any) -> subprocess.CompletedProcess[str]:
     )
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "no_color", "wanted"),
+    [
+        (_Terminal(), None, True),
+        (_Terminal(), "1", False),
+        (_Terminal(), "", True),
+        (io.StringIO(), None, False),
+    ],
+    ids=["terminal", "terminal-NO_COLOR", "terminal-empty-NO_COLOR", "pipe"],
+)
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, stream, no_color, wanted):
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    assert _colour_wanted(stream) is wanted
+
+
 def test_python_m_wsgi_party_checks_a_party():
     result = command("check", f"{TARGETS}.site:application")
     assert result.returncode == 0, result.stderr
@@ -504,12 +541,63 @@ def test_serve_runs_a_development_server_with_the_party(reload):
         home = fetch(f"http://127.0.0.1:{port}/", proc, deadline)
         post = fetch(f"http://127.0.0.1:{port}/blog/", proc, deadline)
     finally:
-        out, _err = stop(proc)
+        out, err = stop(proc)
     # Each page carries a link built through the party to the other app.
     with WSGIParty(target_module("site").application.application) as party:
         assert home == f"shop:index\nlink: {party.url_for('blog:index')}"
         assert post == f"blog:index\nlink: {party.url_for('shop:index')}"
     assert f"on http://127.0.0.1:{port}/" in out.splitlines()[0]
+    assert (out + err).count("CTRL+C to quit") == 1, out + err
+    # The requests are logged, without colour codes: stderr is a pipe here.
+    assert '"GET /blog/ HTTP/1.1" 200' in err
+    assert "\x1b[" not in err
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("no_color", "coloured"), [("", True), ("1", False)], ids=["colour", "NO_COLOR"]
+)
+def test_serve_colours_its_log_on_a_terminal_unless_no_color(no_color, coloured):
+    port = free_port()
+    controller, terminal = pty.openpty()
+    argv = ["serve", f"{TARGETS}.site:application", "--port", str(port)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsgi_party", *argv],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "NO_COLOR": no_color},
+    )
+    os.close(terminal)
+    try:
+        fetch(f"http://127.0.0.1:{port}/blog/", proc, time.monotonic() + 30)
+        log = read_terminal_until(controller, '"GET /blog/ HTTP/1.1"', time.monotonic() + 30)
+    finally:
+        stop(proc)
+        os.close(controller)
+    assert ("\x1b[" in log) is coloured, log
+
+
+def read_terminal_until(fd: int, needle: str, deadline: float) -> str:
+    """What the server wrote to its terminal, up to the line holding ``needle``."""
+    data = b""
+    while needle.encode() not in data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(f"{needle!r} never reached the terminal: {data!r}")
+        readable, _, _ = select.select([fd], [], [], remaining)
+        if readable:
+            data += os.read(fd, 4096)
+    rest = data.split(needle.encode(), 1)[1]
+    while b"\n" not in rest and time.monotonic() < deadline:
+        readable, _, _ = select.select([fd], [], [], deadline - time.monotonic())
+        if readable:
+            chunk = os.read(fd, 4096)
+            data += chunk
+            rest += chunk
+    return data.decode(errors="replace")
 
 
 @pytest.mark.server

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
+import re
 import subprocess
 import sys
 import typing as t
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import Server
+from tests.servers import Server, find_command
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -159,19 +159,37 @@ def test_gunicorn_serves_the_wsgi_example(preload):
         assert_site_serves(server)
 
 
+UWSGI = find_command("uwsgi")
+UWSGI_INI = EXAMPLES / "uwsgi.ini"
+LAZY_APPS = "lazy-apps = true\n"
+
+
+def test_the_uwsgi_example_keeps_comments_on_lines_of_their_own():
+    """uWSGI does not strip a comment after a value: it would become part of it."""
+    for line in UWSGI_INI.read_text().splitlines():
+        if line.strip() and not line.startswith(("#", ";", "[")):
+            _key, value = (part.strip() for part in line.split("=", 1))
+            assert ";" not in value and "#" not in value, line
+    assert LAZY_APPS in UWSGI_INI.read_text()
+
+
 @pytest.mark.server
-@pytest.mark.skipif(shutil.which("uwsgi") is None, reason="uWSGI is not installed")
-@pytest.mark.parametrize("lazy_apps", [[], ["--lazy-apps"]], ids=["master-loads", "lazy-apps"])
-def test_uwsgi_serves_the_wsgi_example(lazy_apps):
+@pytest.mark.skipif(UWSGI is None, reason="uWSGI is not installed")
+@pytest.mark.parametrize("lazy_apps", [True, False], ids=["lazy-apps", "master-loads"])
+def test_uwsgi_serves_the_wsgi_example_from_the_documented_ini(lazy_apps, tmp_path):
+    ini = UWSGI_INI.read_text()
+    if not lazy_apps:  # the other mode the page describes: the line left out
+        ini = ini.replace(LAZY_APPS, "")
+    (tmp_path / "uwsgi.ini").write_text(ini)
+    assert UWSGI is not None
     argv = [
-        "uwsgi",
+        UWSGI,
+        "--ini",
+        str(tmp_path / "uwsgi.ini"),
         "--http-socket",
         "{bind}",
         "--chdir",
         str(EXAMPLES),
-        "--module",
-        "wsgi:application",
-        "--master",
         "--processes",
         "2",
         "--die-on-term",
@@ -180,10 +198,16 @@ def test_uwsgi_serves_the_wsgi_example(lazy_apps):
         "2",
         "--worker-reload-mercy",
         "2",
-        *lazy_apps,
     ]
     with Server(argv, env=EXAMPLES_ENV) as server:
         assert_site_serves(server)
+    # The ini file was read as written: with lazy-apps the workers load the
+    # app, without it the master loads it once and the workers inherit it.
+    loaded_by = [int(pid) for pid in re.findall(r"WSGI app 0 .* ready .* pid: (\d+)", server.log())]
+    if lazy_apps:
+        assert loaded_by and server.pid not in loaded_by, server.log()
+    else:
+        assert loaded_by == [server.pid], server.log()
 
 
 @pytest.mark.server

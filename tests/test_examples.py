@@ -133,6 +133,56 @@ def test_every_page_wears_the_same_chrome(site):
     assert (css.status, css.headers["content-type"]) == (200, "text/css; charset=utf-8")
 
 
+def test_the_demo_runs_in_utc_whatever_the_machine_s_time_zone(database):
+    script = (
+        "import time; from django.conf import settings; settings.TIME_ZONE;"
+        " print(time.strftime('%z'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            **os.environ,
+            **database,
+            "TZ": "America/Chicago",
+            "DJANGO_SETTINGS_MODULE": "examples.migration.legacy.settings",
+        },
+    )
+    assert result.stdout.strip() == "+0000", result.stdout + result.stderr
+
+
+@pytest.mark.server
+def test_the_demo_served_by_waitress_logs_each_request_in_utc(database):
+    command = [sys.executable, "-m", "examples.migration", "--port", "{port}"]
+    with Server(command, env={**database, "TZ": "America/Chicago"}, startup_timeout=60) as server:
+        reply = server.get("/blog/?page=1")
+        assert reply.status == 200
+    line = re.compile(
+        r"^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\]"
+        r' "GET /blog/\?page=1 HTTP/1\.1" 200 (\d+) [\d.]+ms$',
+        re.MULTILINE,
+    )
+    found = line.search(server.log())
+    assert found is not None, server.log()
+    assert int(found[1]) == len(reply.body)
+
+
+def test_every_page_links_the_icon_and_favicon_ico_finds_it(site):
+    pages = visit(site, "icons")
+    icons = {tuple(page.icons) for _s, _f, page in pages.values()}
+    [(icon,)] = icons
+    svg = site.get(icon)
+    assert (svg.status, svg.headers["content-type"]) == (200, "image/svg+xml")
+    assert svg.text.startswith("<svg ")
+    # Browsers ask for /favicon.ico before reading any page: no 404 there.
+    ico = site.get("/favicon.ico", follow_redirects=False)
+    assert (ico.status, ico.headers["location"]) == (301, icon)
+
+
 def test_each_page_marks_its_own_section_active(site):
     pages = visit(site, "sections")
     actives = {url: page.active for url, (_s, _f, page) in pages.items()}

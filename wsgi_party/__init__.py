@@ -55,8 +55,8 @@ from ._member import PartyMember
 from ._operator import Handler, PartylineOperator
 from ._party import Declined, Member, PartyState, WSGIParty
 from ._routing import connect_map_services, map_matcher
-from ._services import Match, MatchRequest, Pong, Route, standard_handlers
-from ._url import PathBuilder, UrlRequest, encode_query, url_handler
+from ._services import Match, MatchHandler, MatchRequest, Pong, Route, standard_handlers
+from ._url import PathBuilder, UrlHandler, UrlRequest, encode_query, url_handler
 
 __version__ = "0.2.0"
 
@@ -71,6 +71,7 @@ __all__ = [
     "Invitation",
     "InvitationError",
     "Match",
+    "MatchHandler",
     "MatchRequest",
     "Member",
     "MemberUnavailable",
@@ -92,6 +93,7 @@ __all__ = [
     "RouteDispatcher",
     "UntrustedHost",
     "UrlBuildError",
+    "UrlHandler",
     "UrlOptionError",
     "UrlRequest",
     "WSGIParty",

@@ -36,7 +36,11 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Bootstrap", "Declined", "Member", "PartyState"]
 
-log = logging.getLogger("wsgi_party")
+#: Every invitation that produced no member: a warning when the app
+#: declined (no invite route, already in another party), an error with the
+#: traceback when it failed. ``wsgi-party check`` reports declines itself and
+#: quiets the warnings here.
+log = logging.getLogger("wsgi_party.invitations")
 
 
 class PartyState(enum.Enum):

@@ -23,7 +23,7 @@ import typing as t
 from ._exceptions import ConfigurationError, HighAndDry
 from ._invitations import INVITE_PATH, Invitation
 from ._operator import PartylineOperator
-from ._services import Matcher
+from ._services import Matcher, MatchHandler
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -90,7 +90,11 @@ class RouteDispatcher:
                 handlers = operator.services.get("match", ())
                 if handlers:
                     handler = handlers[0]
-                    matcher: Matcher = getattr(handler, "matcher", None) or _via_handler(handler)
+                    matcher: Matcher = (
+                        handler.matcher
+                        if isinstance(handler, MatchHandler)
+                        else _via_handler(handler)
+                    )
                     if name == self.default:
                         self._default_matcher = matcher
                     else:

@@ -20,7 +20,7 @@ from ._bootstrap import _READY
 from ._context import RequestScope, _get_scope
 from ._exceptions import NoAnswer, NoSuchServiceName, UrlBuildError
 from ._links import LinkMemory, call_key
-from ._url import UrlRequest
+from ._url import UrlHandler, UrlRequest
 
 if t.TYPE_CHECKING:
     from ._operator import Handler, PartylineOperator
@@ -184,23 +184,26 @@ class Linking(Asking):
         return url, _all_pure(handlers, request.endpoint)
 
     def clear_url_cache(self) -> None:
-        """Forget every remembered link, here and in each member's ``url`` handler.
+        """Forget every remembered link.
 
         Call it after changing routes at run time; connecting or
         disconnecting handlers already does it. A link being built while it
         runs is not remembered.
+
+        .. versionchanged:: 0.3
+           ``url`` handlers keep no caches; this no longer calls their
+           ``cache_clear``.
         """
         self._links.clear()
-        for handler in self.handlers.get("url", ()):
-            clear = getattr(handler, "cache_clear", None)
-            if clear is not None:
-                clear()
 
 
 def _all_pure(handlers: t.Iterable[Handler], endpoint: str) -> bool:
-    """Whether every one of ``handlers`` builds ``endpoint`` from its values alone."""
+    """Whether every one of ``handlers`` builds ``endpoint`` from its values alone.
+
+    Only a :class:`~wsgi_party.UrlHandler` can say so; any other ``url``
+    handler's links are built every time.
+    """
     for handler in handlers:
-        pure = getattr(handler, "pure", None)
-        if pure is None or not pure(endpoint):
+        if not isinstance(handler, UrlHandler) or not handler.builds_purely(endpoint):
             return False
     return True

@@ -149,19 +149,36 @@ def standard_handlers(
         operator.connect("routes", routes)
 
     if match is not None and "match" not in skip:
-        matcher = match
+        operator.connect("match", MatchHandler(operator, match))
 
-        def match_handler(payload: object) -> Match:
-            request = MatchRequest.coerce(payload)
-            claim = matcher(request.method.upper(), request.path)
-            if claim is None:
-                raise no_route(operator.name, request.method, request.path)
-            endpoint, allowed, methods = claim
-            return Match(operator.name or "", endpoint, allowed, tuple(sorted(methods)))
 
-        # The dispatcher calls the raw matcher, skipping the payload objects.
-        match_handler.matcher = matcher  # type: ignore[attr-defined]
-        operator.connect("match", match_handler)
+class MatchHandler:
+    """A member's ``match`` handler: answers a :class:`MatchRequest` from a matcher.
+
+    ``matcher`` is the member's :data:`Matcher`; a
+    :class:`~wsgi_party.RouteDispatcher` calls it directly on every request,
+    without the payload objects.
+    """
+
+    __slots__ = ("matcher", "operator")
+
+    def __init__(self, operator: PartylineOperator, matcher: Matcher) -> None:
+        #: The member's operator.
+        self.operator = operator
+        #: Claims ``(method, path)``: see :data:`Matcher`.
+        self.matcher = matcher
+
+    def __repr__(self) -> str:
+        return f"<MatchHandler of member {self.operator.name!r}>"
+
+    def __call__(self, payload: object) -> Match:
+        request = MatchRequest.coerce(payload)
+        name = self.operator.name
+        claim = self.matcher(request.method.upper(), request.path)
+        if claim is None:
+            raise no_route(name, request.method, request.path)
+        endpoint, allowed, methods = claim
+        return Match(name or "", endpoint, allowed, tuple(sorted(methods)))
 
 
 def no_route(member: str | None, method: str, path: str) -> HighAndDry:

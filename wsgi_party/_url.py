@@ -33,6 +33,7 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "PathBuilder",
+    "UrlHandler",
     "UrlRequest",
     "encode_query",
     "url_handler",
@@ -279,45 +280,48 @@ class PathBuilder(t.Protocol):
     def __call__(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str: ...
 
 
-def url_handler(
-    operator: PartylineOperator,
-    build_path: PathBuilder,
-    *,
-    pure: t.Callable[[str], bool] | None = None,
-    cache_size: int | None = None,
-) -> t.Callable[[object], str]:
-    """Make a member's ``url`` handler from a framework-specific path builder.
+class UrlHandler:
+    """A member's ``url`` handler made from a framework-specific path builder.
 
-    The handler accepts every payload form :meth:`UrlRequest.coerce` does and
+    Called with any payload form :meth:`UrlRequest.coerce` accepts, it
     answers with the finished URL: prefix, member mount, path, query, anchor,
-    and scheme and host when external.
-
-    ``pure(endpoint)`` says whether building ``endpoint`` depends on nothing
-    but its values (no ``url_defaults`` reading ``g``, no pregenerator, no
-    active language). The party remembers finished links only to endpoints
-    every possible answerer calls pure (see :ref:`url-memory`).
-
-    .. versionchanged:: 0.3
-       The handler keeps no cache of its own: the party's memory of links is
-       the only one. ``cache_size`` is ignored (with a
-       :class:`DeprecationWarning`) and ``handle_url.cache_clear()`` does
-       nothing; :meth:`WSGIParty.clear_url_cache` forgets remembered links.
+    and scheme and host when external. :meth:`builds_purely` tells the party
+    which of its links it may remember. Make one with :func:`url_handler`.
     """
-    if cache_size is not None:
-        warnings.warn(
-            "url_handler(cache_size=...) is ignored: the party keeps the only memory"
-            " of links, bounded by WSGIParty(url_memory_bytes=...)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
 
-    def base_url() -> str | None:
-        # Asked directly (ask_first("url", ...)) outside a request, the
-        # party's base_url still locates the URL.
-        return getattr(operator.partyline, "base_url", None)
+    __slots__ = ("build_path", "operator", "pure")
 
-    def handle_url(payload: object) -> str:
+    def __init__(
+        self,
+        operator: PartylineOperator,
+        build_path: PathBuilder,
+        pure: t.Callable[[str], bool] | None = None,
+    ) -> None:
+        #: The member's operator.
+        self.operator = operator
+        #: Turns an endpoint and values into a path within the member.
+        self.build_path = build_path
+        #: Says which endpoints build from their values alone (``None``: none).
+        self.pure = pure
+
+    def __repr__(self) -> str:
+        return f"<UrlHandler of member {self.operator.name!r}>"
+
+    def builds_purely(self, endpoint: str) -> bool:
+        """Whether ``endpoint`` builds from its values alone (see :ref:`url-memory`)."""
+        pure = self.pure
+        return pure is not None and pure(endpoint)
+
+    def cache_clear(self) -> None:
+        """Nothing to clear: kept for code written for 0.2.
+
+        The party's memory of links is the only one
+        (:meth:`WSGIParty.clear_url_cache`).
+        """
+
+    def __call__(self, payload: object) -> str:
         request = payload if type(payload) is UrlRequest else UrlRequest.coerce(payload)
+        operator = self.operator
         endpoint = request.endpoint
         if ":" in endpoint:
             prefix, rest = endpoint.split(":", 1)
@@ -326,7 +330,7 @@ def url_handler(
         given = request.values
         values = dict(given)
         try:
-            path = build_path(endpoint, values, request.method)
+            path = self.build_path(endpoint, values, request.method)
             if type(path) is not str:
                 raise PartylineException(
                     f"the url builder of member {operator.name!r} returned"
@@ -346,17 +350,44 @@ def url_handler(
             raise PartylineException(
                 f"member {operator.name!r} cannot build a URL for endpoint {endpoint!r}: {problem}"
             ) from exc
-        return finish_url(request, operator.script_name, path, base_url())
-
-    # Kept so that code written for 0.2 which calls it keeps working.
-    handle_url.cache_clear = _nothing_to_clear  # type: ignore[attr-defined]
-    # Lets the party remember finished links of pure builds.
-    handle_url.pure = pure  # type: ignore[attr-defined]
-    return handle_url
+        # Asked directly (ask_first("url", ...)) outside a request, the
+        # party's base_url still locates the URL; a 0.1-style partyline has none.
+        base_url = getattr(operator.partyline, "base_url", None)
+        return finish_url(request, operator.script_name, path, base_url)
 
 
-def _nothing_to_clear() -> None:
-    """``cache_clear`` of a 0.3 ``url`` handler: it keeps no cache."""
+def url_handler(
+    operator: PartylineOperator,
+    build_path: PathBuilder,
+    *,
+    pure: t.Callable[[str], bool] | None = None,
+    cache_size: int | None = None,
+) -> UrlHandler:
+    """Make a member's ``url`` handler (a :class:`UrlHandler`) from a path builder.
+
+    The handler accepts every payload form :meth:`UrlRequest.coerce` does and
+    answers with the finished URL: prefix, member mount, path, query, anchor,
+    and scheme and host when external.
+
+    ``pure(endpoint)`` says whether building ``endpoint`` depends on nothing
+    but its values (no ``url_defaults`` reading ``g``, no pregenerator, no
+    active language). The party remembers finished links only to endpoints
+    every possible answerer calls pure (see :ref:`url-memory`).
+
+    .. versionchanged:: 0.3
+       Returns a :class:`UrlHandler`. It keeps no cache of its own: the
+       party's memory of links is the only one. ``cache_size`` is ignored
+       (with a :class:`DeprecationWarning`) and ``cache_clear()`` does
+       nothing; :meth:`WSGIParty.clear_url_cache` forgets remembered links.
+    """
+    if cache_size is not None:
+        warnings.warn(
+            "url_handler(cache_size=...) is ignored: the party keeps the only memory"
+            " of links, bounded by WSGIParty(url_memory_bytes=...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    return UrlHandler(operator, build_path, pure)
 
 
 def _quote_query_semicolons(path: str) -> str:

@@ -633,22 +633,19 @@ def _cmd_routes(args: argparse.Namespace) -> int:
         print(json.dumps([row.as_json() for row in rows], indent=2))
     elif rows:
         _print_routes(rows)
-    else:
-        print(f"nobody joined the party of {site.spec}")
+    if not members:
+        print(
+            f"nobody joined the party of {site.spec}", file=sys.stderr if args.json else sys.stdout
+        )
+        return 1
     return 1 if failed else 0
 
 
-class _NoDeclineWarnings(logging.Filter):
-    """Drops the party's "invitation declined" warnings; ``check`` reports them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "declined" not in str(record.msg)
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
-    logger = logging.getLogger("wsgi_party")
-    quiet = _NoDeclineWarnings()
-    logger.addFilter(quiet)
+    # check prints every decline itself; failures still log their traceback.
+    logger = logging.getLogger("wsgi_party.invitations")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         site = _open_site(args.target)
         try:
@@ -657,7 +654,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if site.owned:
                 site.party.close()
     finally:
-        logger.removeFilter(quiet)
+        logger.setLevel(level)
     print(f"party of {site.spec}")
     print(f"members: {len(members)}")
     if members:
@@ -687,19 +684,51 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     site = _open_site(args.target)
     _bootstrap(site)
+    # Werkzeug colours its log (on stderr); a filter on its logger reaches every handler.
+    server_log = logging.getLogger("werkzeug")
+    plain = None if _colour_wanted(sys.stderr) else _NoColour()
+    if plain is not None:
+        server_log.addFilter(plain)
     if not is_running_from_reloader():
+        # Werkzeug's own startup lines follow, "Press CTRL+C to quit" among them.
         reload = " with reloader" if args.reload else ""
         print(
-            f"serving {site.spec} on http://{_url_host(args.host)}:{args.port}/{reload}"
-            " (CTRL+C to quit)",
+            f"serving {site.spec} on http://{_url_host(args.host)}:{args.port}/{reload}",
             flush=True,
         )
     try:
         run_simple(args.host, args.port, site.app, use_reloader=args.reload, threaded=True)
     finally:
+        if plain is not None:
+            server_log.removeFilter(plain)
         if site.owned:
             site.party.close()
     return 0
+
+
+#: An ANSI SGR sequence, as Werkzeug's server log colours status codes.
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _colour_wanted(stream: t.TextIO) -> bool:
+    """Whether output to ``stream`` may carry colour codes.
+
+    Only a terminal gets colour, and never when the ``NO_COLOR`` environment
+    variable is set to a non-empty value (https://no-color.org/).
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+class _NoColour(logging.Filter):
+    """Takes the colour codes out of the messages of Werkzeug's server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _ANSI_STYLE.sub("", record.getMessage())
+        record.args = None
+        return True
 
 
 def _url_host(host: str) -> str:

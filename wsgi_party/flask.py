@@ -28,7 +28,12 @@ from __future__ import annotations
 import io
 import typing as t
 
-import flask
+# Without the framework, name the extra that installs it; the cause stays chained.
+try:
+    import flask
+except ImportError as error:
+    msg = 'wsgi_party.flask needs Flask: pip install "wsgi_party[flask]"'
+    raise ModuleNotFoundError(msg, name=error.name) from error
 from flask import Flask, g, has_app_context, has_request_context
 from flask.globals import _cv_app, _cv_request, app_ctx, request_ctx
 from markupsafe import Markup

@@ -48,6 +48,12 @@ import functools
 import typing as t
 from collections.abc import Mapping
 
+# Without the framework, name the extra that installs it; the cause stays chained.
+try:
+    import pyramid  # type: ignore[import-untyped]  # noqa: F401
+except ImportError as error:
+    msg = 'wsgi_party.pyramid needs Pyramid: pip install "wsgi_party[pyramid]"'
+    raise ModuleNotFoundError(msg, name=error.name) from error
 from pyramid.authorization import (  # type: ignore[import-untyped]
     Authenticated,
     Everyone,

@@ -40,6 +40,13 @@ declined until the first is closed.
 
 from __future__ import annotations
 
+# Without the framework, name the extra that installs it; the cause stays chained.
+try:
+    import django  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+except ImportError as error:
+    msg = 'wsgi_party.django needs Django: pip install "wsgi_party[django]"'
+    raise ModuleNotFoundError(msg, name=error.name) from error
+
 from ._look import party_fragment, party_identity
 from ._reverse import PartyNoReverseMatch, party_url
 from .middleware import PartyMiddleware

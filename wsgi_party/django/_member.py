@@ -28,7 +28,7 @@ from .apps import fragments, identity_enabled, member_name
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from wsgi_party import Identity, PartylineOperator
+    from wsgi_party import Identity, PartylineOperator, UrlHandler
 
 __all__ = ["DjangoMembership"]
 
@@ -50,7 +50,7 @@ class DjangoMembership(Membership):
         #: The project's ``url`` handler in the party it joined, else ``None``;
         #: :func:`~wsgi_party.django.party_url` builds the project's links
         #: with it in other members' requests.
-        self.url: t.Callable[[object], str] | None = None
+        self.url: UrlHandler | None = None
         #: Layout fragment names to templates (``WSGI_PARTY_FRAGMENTS``).
         self.fragments: Mapping[str, str] = {}
 

@@ -26,7 +26,7 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
 )
 
 if t.TYPE_CHECKING:
-    from wsgi_party import PartylineOperator
+    from wsgi_party import PartylineOperator, UrlHandler
 
     from ._member import DjangoMembership
     from ._reverse import Reverser
@@ -63,7 +63,7 @@ class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
         return self.membership.operator
 
     @property
-    def url(self) -> t.Callable[[object], str] | None:
+    def url(self) -> UrlHandler | None:
         """This project's ``url`` handler in that party."""
         return self.membership.url
 

@@ -20,6 +20,9 @@ SECRET_KEY = os.environ.get("WSGI_PARTY_DEMO_SECRET_KEY", "wsgi-party-demo-only-
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 USE_TZ = True
+# Django sets the process's time zone from this (on Unix), so every log of
+# the demo, waitress's and the party's too, is stamped in UTC.
+TIME_ZONE = "UTC"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -13,6 +13,7 @@ which Django answered while it had the route and the party answers now.
 from __future__ import annotations
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -22,4 +23,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginPage.as_view(), name="login"),
     path("accounts/logout/", views.logout_page, name="logout"),
     path("site.css", views.stylesheet, name="stylesheet"),
+    path("favicon.svg", views.favicon, name="favicon"),
+    # Where browsers look for an icon before they read a page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(pattern_name="favicon", permanent=True)),
 ]

@@ -16,7 +16,9 @@ from wsgi_party.django import party_url
 from ..data import PASSWORD, USERNAME
 from .models import Product
 
-STYLESHEET = Path(__file__).resolve().parent / "static" / "site.css"
+STATIC = Path(__file__).resolve().parent / "static"
+STYLESHEET = STATIC / "site.css"
+FAVICON = STATIC / "favicon.svg"
 
 
 def home(request: t.Any) -> HttpResponse:
@@ -49,4 +51,11 @@ def stylesheet(request: t.Any) -> HttpResponse:
     """The site's CSS, linked from the ``head`` fragment of every app."""
     response = HttpResponse(STYLESHEET.read_bytes(), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def favicon(request: t.Any) -> HttpResponse:
+    """The site's icon, linked from the ``head`` fragment of every app."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
     return response
