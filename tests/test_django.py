@@ -218,6 +218,19 @@ def test_django_joins_under_WSGI_PARTY_NAME_with_every_service(site: Site) -> No
     assert [p for p in site.party.ask_around("ping", None) if p.member == "legacy"] == ["pong"]
 
 
+def test_the_project_joins_through_a_membership_held_by_the_app_config(site: Site) -> None:
+    from wsgi_party.integration import Membership
+
+    config = django_config()
+    assert isinstance(config.membership, Membership)
+    assert config.membership.holder is config
+    assert config.membership.operator is site.party.member("legacy").operator
+    assert config.membership.url is site.party.member("legacy").operator.services["url"][0]
+    site.party.close()
+    assert config.membership.operator is None
+    assert config.membership.url is None
+
+
 def test_member_name_comes_from_the_mount_without_WSGI_PARTY_NAME(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:
@@ -440,6 +453,32 @@ def test_no_reverse_match_outside_any_party() -> None:
     assert django_config().operator is None
     with pytest.raises(NoReverseMatch, match=r"'blog:post'.*not a member of a party"):
         party_url("blog:post", id=3)
+
+
+def test_no_url_is_both_no_reverse_match_and_url_build_error() -> None:
+    from django.core.wsgi import get_wsgi_application
+    from django.test import Client as DjangoClient
+    from django.urls import NoReverseMatch
+
+    from wsgi_party.django import party_url
+
+    blog = StandIn("blog", routes={"post": "/post/<int:id>"}, mount="/blog")
+    with party_for(get_wsgi_application(), "/legacy", blog), pytest.raises(UrlBuildError) as info:
+        DjangoClient(raise_request_exception=True).get(
+            "/link/", {"endpoint": "nowhere:at-all", "values": json.dumps({"id": 1})}
+        )
+    assert isinstance(info.value, NoReverseMatch)
+    assert info.value.endpoint == "nowhere:at-all"
+    assert info.value.asked == ("blog",)  # the asker is not asked
+
+    assert django_config().operator is None
+    with pytest.raises(UrlBuildError) as outside:
+        party_url("blog:post", id=3)
+    assert isinstance(outside.value, NoReverseMatch)
+    assert (outside.value.endpoint, outside.value.asked) == ("blog:post", ())
+    with pytest.raises(UrlBuildError, match=r"'polls:detail'.*outside a request") as external:
+        party_url("polls:detail", pk=3, _external=True)
+    assert isinstance(external.value, NoReverseMatch)
 
 
 # -- routes and match ------------------------------------------------------------

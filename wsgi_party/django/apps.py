@@ -7,11 +7,10 @@ Django finds it through ``INSTALLED_APPS``::
     WSGI_PARTY_NAME = "legacy"                                # optional
     WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}  # optional
 
-The config is the Django project's membership: a process has one settings
-module and therefore one Django project, so however many
+The config holds the Django project's membership: a process has one
+settings module and therefore one Django project, so however many
 ``get_wsgi_application()`` handlers a process makes, they are one member.
-It keeps the operator of the party the project joined (``None`` outside a
-party) and reads every setting lazily, when it is needed.
+Every setting is read lazily, when it is needed, by the functions here.
 """
 
 from __future__ import annotations
@@ -26,10 +25,11 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
     ImproperlyConfigured,
 )
 
-from ._reverse import Reverser
-
 if t.TYPE_CHECKING:
-    from wsgi_party import PartylineOperator
+    from wsgi_party import PartylineOperator, UrlHandler
+
+    from ._member import DjangoMembership
+    from ._reverse import Reverser
 
 __all__ = ["PartyConfig", "fragments", "identity_enabled", "member_name", "party_config"]
 
@@ -47,22 +47,30 @@ class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
 
     def __init__(self, app_name: str, app_module: t.Any) -> None:
         super().__init__(app_name, app_module)
-        #: The operator of the party this project is a member of, if any.
-        self.operator: PartylineOperator | None = None
-        #: This project's ``url`` handler in that party.
-        self.url: t.Callable[[object], str] | None = None
-        #: Cached ``reverse()`` relative to the project's mount.
-        self.reverser = Reverser()
+        # Here, not at the top: the membership reads this module's settings.
+        from ._member import DjangoMembership
+
+        #: The project's membership (a :class:`~wsgi_party.integration.Membership`).
+        self.membership: DjangoMembership = DjangoMembership(self)
 
     def ready(self) -> None:
         """Register the system checks of the settings."""
         checks.register(check_settings, "wsgi_party")
 
-    def left(self, operator: PartylineOperator) -> None:
-        """Forget ``operator`` (its party closed), so a new party can invite us."""
-        if self.operator is operator:
-            self.operator = None
-            self.url = None
+    @property
+    def operator(self) -> PartylineOperator | None:
+        """The operator of the party this project is a member of, if any."""
+        return self.membership.operator
+
+    @property
+    def url(self) -> UrlHandler | None:
+        """This project's ``url`` handler in that party."""
+        return self.membership.url
+
+    @property
+    def reverser(self) -> Reverser:
+        """Cached ``reverse()`` relative to the project's mount."""
+        return self.membership.reverser
 
 
 def party_config() -> PartyConfig:

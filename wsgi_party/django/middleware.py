@@ -18,23 +18,16 @@ from __future__ import annotations
 import typing as t
 
 from django.core.exceptions import DisallowedHost  # type: ignore[import-untyped,unused-ignore]
+from django.http import HttpResponse  # type: ignore[import-untyped,unused-ignore]
 from django.urls import clear_script_prefix  # type: ignore[import-untyped,unused-ignore]
 
-from wsgi_party import (
-    INVITE_PATH,
-    PartylineOperator,
-    UntrustedHost,
-    WSGIParty,
-    bind_request,
-    unbind_request,
-)
+from wsgi_party import UntrustedHost, bind_request, unbind_request
+from wsgi_party.integration import invited_operator
 
-from ._member import accept, serving
+from ._look import serving
 from .apps import party_config
 
 __all__ = ["PartyMiddleware"]
-
-_INVITE = INVITE_PATH.rstrip("/")
 
 
 class PartyMiddleware:
@@ -60,6 +53,7 @@ class PartyMiddleware:
     def __init__(self, get_response: t.Callable[[t.Any], t.Any]) -> None:
         self.get_response = get_response
         self.config = party_config()
+        self.membership = self.config.membership
 
     def __call__(self, request: t.Any) -> t.Any:
         """Answer an invitation, or handle ``request`` inside the party's scope."""
@@ -67,21 +61,20 @@ class PartyMiddleware:
         if environ is None:
             request.partyline = None
             return self.get_response(request)
-        invitation = environ.get(WSGIParty.partyline_key)
-        if (
-            invitation is not None
-            and isinstance(invitation, PartylineOperator)
-            and environ.get("PATH_INFO", "").rstrip("/") == _INVITE
-        ):
+        invitation = invited_operator(environ)
+        if invitation is not None:
             try:
-                return accept(self.config, invitation)
+                status, body = self.membership.accept(invitation)
+                return HttpResponse(
+                    body, status=int(status[:3]), content_type="text/plain; charset=utf-8"
+                )
             finally:
                 # Django's WSGIHandler set the thread's script prefix to the
                 # mount for the invitation; left there, reverse() in the
                 # same thread (a test, Django's test Client, which never sets
                 # it) would put the mount in front of every URL.
                 clear_script_prefix()
-        operator = self.config.operator
+        operator = self.membership.operator
         request.partyline = operator
         if operator is None:
             return self.get_response(request)
