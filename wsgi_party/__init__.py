@@ -30,6 +30,7 @@ from ._context import (
     unbind_request,
 )
 from ._dispatcher import RouteDispatcher
+from ._explain import RouteExplanation, RouteShadow
 from ._exceptions import (
     ConfigurationError,
     HighAndDry,
@@ -91,6 +92,8 @@ __all__ = [
     "RequestScope",
     "Route",
     "RouteDispatcher",
+    "RouteExplanation",
+    "RouteShadow",
     "UntrustedHost",
     "UrlBuildError",
     "UrlHandler",
