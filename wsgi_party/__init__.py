@@ -30,7 +30,6 @@ from ._context import (
     unbind_request,
 )
 from ._dispatcher import RouteDispatcher
-from ._explain import RouteExplanation, RouteShadow
 from ._exceptions import (
     ConfigurationError,
     HighAndDry,
@@ -49,6 +48,7 @@ from ._exceptions import (
     UrlBuildError,
     UrlOptionError,
 )
+from ._explain import RouteExplanation, RouteShadow
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover

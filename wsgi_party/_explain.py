@@ -104,8 +104,8 @@ class RouteExplanation:
     #: (below its mount); ``None`` when none could be built.
     probe: str | None
     #: The member that gets requests for ``probe`` with the route's main
-    #: method (the first one other than HEAD and OPTIONS); ``None`` when the
-    #: dispatcher never routes to the member.
+    #: method (the first one other than HEAD and OPTIONS); ``None`` when
+    #: there is no probe or the dispatcher never routes to the member.
     served_by: str | None
     #: Members the dispatcher asks first that claim ``probe``, in its order.
     shadowed_by: tuple[RouteShadow, ...] = ()
@@ -174,7 +174,7 @@ def _explain_route(
     probe_methods = _probe_methods(methods)
     probe, failure = _probe(party, member, route, own, probe_methods)
     if probe is None:
-        return RouteExplanation(name, endpoint, methods, route.rule, None, name, note=failure)
+        return RouteExplanation(name, endpoint, methods, route.rule, None, None, note=failure)
     shadows: list[RouteShadow] = []
     problems: list[str] = []
     for other, matcher in earlier:
@@ -207,9 +207,7 @@ def _probe(
     Returns ``(probe, None)``, or ``(None, why not)``.
     """
     names = list(dict.fromkeys(_placeholder_names(route.rule)))
-    combinations = itertools.islice(
-        itertools.product(SAMPLE_VALUES, repeat=len(names)), _MAX_TRIES
-    )
+    combinations = itertools.islice(itertools.product(SAMPLE_VALUES, repeat=len(names)), _MAX_TRIES)
     last: str | None = None
     for combination in combinations:
         values = dict(zip(names, combination, strict=True))
