@@ -55,7 +55,7 @@ _PLACEHOLDER = re.compile(
 #: the member builds and then matches back to the same endpoint wins. "x"
 #: comes first because a route that takes any string also takes "x", while
 #: "1" would also fit an earlier member's integer route.
-SAMPLE_VALUES: tuple[str, ...] = (
+_SAMPLES: tuple[str, ...] = (
     "x",
     "1",
     "2024",
@@ -207,7 +207,7 @@ def _probe(
     Returns ``(probe, None)``, or ``(None, why not)``.
     """
     names = list(dict.fromkeys(_placeholder_names(route.rule)))
-    combinations = itertools.islice(itertools.product(SAMPLE_VALUES, repeat=len(names)), _MAX_TRIES)
+    combinations = itertools.islice(itertools.product(_SAMPLES, repeat=len(names)), _MAX_TRIES)
     last: str | None = None
     for combination in combinations:
         values = dict(zip(names, combination, strict=True))
