@@ -248,3 +248,30 @@ def test_a_member_without_match_is_never_routed_to(make_party: MakeParty) -> Non
 def _not_found(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not here"]
+
+
+def test_werkzeug_converters_get_values_their_own_rules_match(make_party: MakeParty) -> None:
+    from werkzeug.routing import Map, Rule
+
+    url_map = Map(
+        [
+            Rule("/v/<float:x>/<uuid:u>", endpoint="pair"),
+            Rule("/f/<path:name>", endpoint="file"),
+            Rule("/lang/<any(en, fr):lang>", endpoint="lang"),
+        ]
+    )
+    served: list[str] = []
+    member = PartyMember(traced("map", _not_found, served), url_map=url_map)
+    dispatcher = RouteDispatcher({"map": member, "new": traced("new", flask_app(), served)})
+    party = make_party(dispatcher)
+    routes = by_endpoint(dispatcher.explain(party), "map")
+    assert routes["pair"].probe == "/v/1.0/00000000-0000-0000-0000-000000000000"
+    assert routes["file"].probe == "/f/x"
+    for route in (routes["pair"], routes["file"]):
+        assert route.served_by == "map"
+        assert who_serves(party, served, "GET", route.probe or "") == "map"
+    # None of the sample values is one of any()'s words: said, not guessed.
+    lang = routes["lang"]
+    assert (lang.probe, lang.served_by) == (None, None)
+    assert lang.note is not None
+    assert lang.note.startswith("no probe path could be built")
