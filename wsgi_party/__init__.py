@@ -48,6 +48,7 @@ from ._exceptions import (
     UrlBuildError,
     UrlOptionError,
 )
+from ._explain import RouteExplanation, RouteShadow
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
@@ -91,6 +92,8 @@ __all__ = [
     "RequestScope",
     "Route",
     "RouteDispatcher",
+    "RouteExplanation",
+    "RouteShadow",
     "UntrustedHost",
     "UrlBuildError",
     "UrlHandler",

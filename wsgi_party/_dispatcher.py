@@ -21,6 +21,7 @@ import logging
 import typing as t
 
 from ._exceptions import ConfigurationError, HighAndDry
+from ._explain import RouteExplanation, explain
 from ._invitations import INVITE_PATH, Invitation
 from ._operator import PartylineOperator
 from ._services import Matcher, MatchHandler
@@ -29,6 +30,8 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from ._party import WSGIParty
 
 __all__ = ["RouteDispatcher"]
 
@@ -151,6 +154,41 @@ class RouteDispatcher:
         except Exception:  # noqa: BLE001 - no route (HighAndDry) or a failure
             return False
         return claim is not None and claim[1]
+
+    def explain(self, party: WSGIParty) -> list[RouteExplanation]:
+        """Say which member serves each route of each member, and which shadow it.
+
+        ``party`` is the :class:`~wsgi_party.WSGIParty` the dispatcher's
+        members joined (it is bootstrapped if it is lazy). Returns one
+        :class:`~wsgi_party.RouteExplanation` per route of each member that
+        joined, members in the order requests try them (``default`` last).
+
+        Each route comes from its member's ``routes`` service. Its *probe*
+        is a path built by the member's own ``url`` service, the
+        framework's URL builder, with sample values (``"x"``, ``"1"``,
+        ``"2024"``, a UUID, ...) for the placeholder names in the rule, and
+        kept only when the member's own ``match`` routes it back to the same
+        endpoint for the route's methods. Every member tried before it is
+        then asked about the probe exactly as a request would ask it: those
+        that claim it are listed in ``shadowed_by``, and ``served_by`` names
+        the first that claims it for the route's main method (else the
+        member itself). A route no probe can be built for says so in
+        ``note``; nothing is guessed from the rule's text.
+
+        A probe proves shadowing for that one path: ``/tag/<slug>`` probed
+        as ``/tag/x`` is not shadowed by an earlier ``/tag/<int:id>``,
+        although ``/tag/1`` is.
+
+        .. versionadded:: 0.3
+        """
+        return explain(self, party)
+
+    def _member_matchers(self) -> dict[str, Matcher]:
+        """The matcher of every member that joined with a ``match`` service."""
+        matchers = {name: matcher for name, _app, matcher in self._matchers}
+        if self.default is not None and self._default_matcher is not None:
+            matchers[self.default] = self._default_matcher
+        return matchers
 
     def _match_failed(self, name: str, method: str, path: str, exc: Exception) -> None:
         self.match_errors += 1

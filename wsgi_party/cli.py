@@ -33,12 +33,11 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from wsgi_party import (
     Declined,
     InvitationError,
-    Match,
-    MatchRequest,
     Member,
     PartylineException,
     Route,
     RouteDispatcher,
+    RouteExplanation,
     WSGIParty,
 )
 
@@ -53,10 +52,6 @@ PROG = "wsgi-party"
 
 #: Attributes tried, in order, when a target names no attribute.
 DEFAULT_ATTRIBUTES = ("application", "app")
-
-#: Methods left out when probing who serves a route: every framework adds
-#: them to GET routes, so they say nothing about which member owns the route.
-_IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 #: How deep to look through middleware (``.app``/``.application``) and
 #: dispatchers for a party or a route dispatcher.
@@ -270,33 +265,6 @@ def _bootstrap(site: _Site) -> tuple[tuple[Member, ...], tuple[Declined, ...]]:
 
 
 @dataclass
-class _Shadow:
-    """An earlier member of a route dispatcher that takes a route's requests."""
-
-    member: str
-    methods: list[str]
-    #: "match": the member claimed ``probe``; "rule": it has the same rule shape.
-    evidence: str
-    probe: str | None = None
-    rule: str | None = None
-
-    def as_json(self) -> dict[str, t.Any]:
-        return {
-            "member": self.member,
-            "methods": self.methods,
-            "evidence": self.evidence,
-            "probe": self.probe,
-            "rule": self.rule,
-        }
-
-    def describe(self) -> str:
-        methods = ",".join(self.methods)
-        if self.evidence == "match":
-            return f"shadowed by {self.member} for {methods} (it claims {self.probe})"
-        return f"may be shadowed by {self.member} for {methods} (same rule as {self.rule})"
-
-
-@dataclass
 class _Row:
     """One line of the routes table."""
 
@@ -306,7 +274,9 @@ class _Row:
     rule: str | None
     served_by: str | None
     dispatcher: str | None = None
-    shadowed_by: list[_Shadow] = field(default_factory=list)
+    #: The probe path, from the party's root (routes of a route dispatcher).
+    probe: str | None = None
+    shadowed_by: list[dict[str, t.Any]] = field(default_factory=list)
     note: str | None = None
 
     def as_json(self) -> dict[str, t.Any]:
@@ -317,273 +287,74 @@ class _Row:
             "rule": self.rule,
             "served_by": self.served_by,
             "dispatcher": self.dispatcher,
-            "shadowed_by": [s.as_json() for s in self.shadowed_by],
+            "probe": self.probe,
+            "shadowed_by": self.shadowed_by,
             "note": self.note,
         }
 
 
 def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row], bool]:
     """Every member's routes, and whether some member failed to answer."""
-    rows: list[_Row] = []
+    rows: dict[str, list[_Row]] = {}
     failed = False
     for member in members:
         if "routes" not in member.services:
-            rows.append(_Row(member.name, None, (), None, None, note="offers no 'routes' service"))
+            rows[member.name] = [
+                _Row(member.name, None, (), None, None, note="offers no 'routes' service")
+            ]
             continue
         try:
             answer = party.ask(member.name, "routes", None)
             routes = [r for r in answer if isinstance(r, Route)]
         except Exception as exc:  # noqa: BLE001 - reported, the table goes on
             failed = True
-            rows.append(
-                _Row(
-                    member.name,
-                    None,
-                    (),
-                    None,
-                    None,
-                    note=f"answering 'routes' raised {type(exc).__name__}: {_one_line(exc)}",
-                )
-            )
+            note = f"answering 'routes' raised {type(exc).__name__}: {_one_line(exc)}"
+            rows[member.name] = [_Row(member.name, None, (), None, None, note=note)]
             continue
+        own = rows[member.name] = []
         if not routes:
-            rows.append(_Row(member.name, None, (), None, None, note="has no routes"))
-        rows.extend(
+            own.append(_Row(member.name, None, (), None, None, note="has no routes"))
+        own.extend(
             _Row(member.name, r.endpoint, tuple(r.methods), r.rule, member.name) for r in routes
         )
-    by_name = {m.name: m for m in members}
     for prefix, dispatcher in _dispatchers(party.application):
-        _mark_shadows(party, prefix, dispatcher, by_name, rows)
-    return rows, failed
+        mount = prefix.rstrip("/")
+        explained: dict[str, list[_Row]] = {}
+        for route in dispatcher.explain(party):
+            explained.setdefault(route.member, []).append(_explained_row(route, mount))
+        for name, own in explained.items():
+            if name in rows and len(own) == len(rows[name]):
+                rows[name] = own
+    return [row for member in members for row in rows[member.name]], failed
+
+
+def _explained_row(route: RouteExplanation, mount: str) -> _Row:
+    """A row for a route of a route dispatcher at ``mount``: probes from the party's root."""
+    return _Row(
+        route.member,
+        route.endpoint,
+        route.methods,
+        route.rule,
+        route.served_by,
+        dispatcher=mount or "/",
+        probe=None if route.probe is None else mount + route.probe,
+        shadowed_by=[
+            {
+                "member": s.member,
+                "methods": list(s.methods),
+                "evidence": s.evidence,
+                "probe": mount + s.probe,
+            }
+            for s in route.shadowed_by
+        ],
+        note=route.note,
+    )
 
 
 def _dispatchers(application: object) -> Iterator[tuple[str, RouteDispatcher]]:
     for found, prefix in _walk(application):
         if isinstance(found, RouteDispatcher):
             yield prefix, found
-
-
-def _mark_shadows(
-    party: WSGIParty,
-    prefix: str,
-    dispatcher: RouteDispatcher,
-    members: dict[str, Member],
-    rows: list[_Row],
-) -> None:
-    """Say which member serves each route of ``dispatcher``'s members.
-
-    The dispatcher gives a request to the first member, in its order, whose
-    ``match`` claims it, and only then to the default. So a route of a later
-    member is shadowed by an earlier one when that earlier member claims a
-    request for it: the route's rule is turned into a probe path (each
-    placeholder replaced by a value its converter accepts) and each earlier
-    member's ``match`` is asked, exactly as the dispatcher would. When the
-    rule cannot be turned into a path (a custom converter, a regular
-    expression), routes of earlier members with the same rule once their
-    placeholders are normalised count as possibly shadowing it.
-    """
-    label = prefix or "/"
-    order = [n for n in dispatcher.members if n != dispatcher.default]
-    if dispatcher.default is not None:
-        order.append(dispatcher.default)
-    order = [n for n in order if n in members]
-    own_rows = {name: [r for r in rows if r.member == name] for name in order}
-    for position, name in enumerate(order):
-        mount = members[name].script_name
-        for row in own_rows[name]:
-            row.dispatcher = label
-            if row.rule is None:
-                continue
-            if "match" not in members[name].services:
-                row.served_by = None
-                row.note = "offers no 'match' service: the dispatcher never routes to it"
-                continue
-            relative = row.rule[len(mount) :] if row.rule.startswith(mount) else row.rule
-            methods = _probe_methods(row.methods)
-            probe = probe_path(relative)
-            for earlier in order[:position]:
-                shadow = _shadow(
-                    party,
-                    earlier,
-                    own_rows[earlier],
-                    mount=mount,
-                    relative=relative,
-                    probe=probe,
-                    methods=methods,
-                )
-                if shadow is not None:
-                    row.shadowed_by.append(shadow)
-            claimed = [
-                s for s in row.shadowed_by if s.evidence == "match" and methods[0] in s.methods
-            ]
-            if claimed:
-                row.served_by = claimed[0].member
-
-
-def _shadow(
-    party: WSGIParty,
-    earlier: str,
-    earlier_rows: list[_Row],
-    *,
-    mount: str,
-    relative: str,
-    probe: str | None,
-    methods: list[str],
-) -> _Shadow | None:
-    if probe is not None:
-        claimed = [m for m in methods if _claims(party, earlier, m, probe)]
-        if claimed:
-            return _Shadow(earlier, claimed, "match", probe=mount + probe)
-        return None
-    shape = rule_shape(relative)
-    for other in earlier_rows:
-        if other.rule is None or rule_shape(other.rule[len(mount) :]) != shape:
-            continue
-        theirs = set(_probe_methods(other.methods))
-        overlap = [m for m in methods if m in theirs]
-        if overlap:
-            return _Shadow(earlier, overlap, "rule", rule=other.rule)
-    return None
-
-
-def _claims(party: WSGIParty, member: str, method: str, path: str) -> bool:
-    """Whether ``member``'s ``match`` would take ``method path`` (as the dispatcher asks)."""
-    try:
-        answer = party.ask(member, "match", MatchRequest(method, path))
-    except Exception:  # noqa: BLE001 - HighAndDry/NoAnswer or a failure: the dispatcher moves on
-        return False
-    return isinstance(answer, Match) and answer.allowed
-
-
-def _probe_methods(methods: Sequence[str]) -> list[str]:
-    explicit = [m for m in methods if m not in _IMPLICIT_METHODS]
-    return explicit or list(methods) or ["GET"]
-
-
-# Placeholders of the routing syntaxes members report: werkzeug and Django
-# ``<conv:name>``, Pyramid ``{name}`` / ``{name:regex}`` and ``*remainder``,
-# and Django ``re_path`` groups ``(?P<name>regex)``.
-_SAMPLES = {
-    "": "x",
-    "default": "x",
-    "string": "x",
-    "str": "x",
-    "slug": "x",
-    "path": "x",
-    "int": "1",
-    "float": "1.0",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-}
-_REGEX_CANDIDATES = ("x", "1", "a1", "1.0", "2024", "01", "00000000-0000-0000-0000-000000000000")
-_REGEX_META = set("()[]{}|+?*\\")
-
-
-def _scan(rule: str) -> Iterator[tuple[str, str | None]]:
-    """Split ``rule`` into literal text and placeholders.
-
-    Yields ``("text", literal)``, ``("var", sample)`` where sample is a value
-    the placeholder accepts or ``None`` if none is known, and ``("regex", s)``
-    for regular expression syntax outside placeholders.
-    """
-    if rule.startswith("^"):
-        rule = rule[1:]
-    for end in ("\\Z", "$"):
-        if rule.endswith(end):
-            rule = rule[: -len(end)]
-    i, n = 0, len(rule)
-    while i < n:
-        char = rule[i]
-        if char == "<":
-            close = rule.find(">", i)
-            if close == -1:
-                yield "text", rule[i:]
-                return
-            yield "var", _converter_sample(rule[i + 1 : close])
-            i = close + 1
-        elif char == "{":
-            close = _closing(rule, i, "{", "}")
-            inside = rule[i + 1 : close]
-            _name, colon, pattern = inside.partition(":")
-            yield "var", _regex_sample(pattern) if colon else "x"
-            i = close + 1
-        elif rule.startswith("(?P<", i):
-            close = _closing(rule, i, "(", ")")
-            pattern = rule[i:close].split(">", 1)[1] if ">" in rule[i:close] else ""
-            yield "var", _regex_sample(pattern)
-            i = close + 1
-        elif char == "*" and re.fullmatch(r"\*\w+", rule[i:]):
-            yield "var", ""
-            return
-        elif char == "\\" and i + 1 < n and not rule[i + 1].isalnum():
-            yield "text", rule[i + 1]
-            i += 2
-        elif char in _REGEX_META:
-            yield "regex", char
-            i += 1
-        else:
-            yield "text", char
-            i += 1
-
-
-def _closing(rule: str, start: int, opening: str, closing: str) -> int:
-    depth = 0
-    i = start
-    while i < len(rule):
-        char = rule[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return len(rule)
-
-
-def _converter_sample(inside: str) -> str | None:
-    if ":" not in inside:
-        return "x"
-    converter = inside.split(":", 1)[0].strip()
-    name, _paren, arguments = converter.partition("(")
-    if name == "any":
-        first = arguments.rstrip(")").split(",")[0]
-        return first.strip().strip("'\"") or None
-    return _SAMPLES.get(name)
-
-
-def _regex_sample(pattern: str) -> str | None:
-    try:
-        compiled = re.compile(pattern)
-    except re.error:
-        return None
-    for candidate in _REGEX_CANDIDATES:
-        if compiled.fullmatch(candidate):
-            return candidate
-    return None
-
-
-def probe_path(rule: str) -> str | None:
-    """A path that ``rule`` routes, or ``None`` when none can be made.
-
-    Placeholders get the simplest value their converter accepts (``1`` for
-    ``int``, ``x`` for a string), so ``/post/<int:id>`` becomes ``/post/1``.
-    """
-    parts: list[str] = []
-    for kind, text in _scan(rule):
-        if kind == "regex" or text is None:
-            return None
-        parts.append(text)
-    path = "".join(parts)
-    return path if path.startswith("/") else "/" + path
-
-
-def rule_shape(rule: str) -> str:
-    """``rule`` with every placeholder replaced by ``<>``, to compare rules."""
-    shape = "".join("<>" if kind == "var" else (text or "") for kind, text in _scan(rule))
-    return shape if shape.startswith("/") else "/" + shape
 
 
 # -- output ------------------------------------------------------------------------
@@ -602,7 +373,10 @@ def _print_routes(rows: Sequence[_Row]) -> None:
     header = ("MEMBER", "ENDPOINT", "METHODS", "RULE", "SERVED BY", "NOTE")
     cells = []
     for row in rows:
-        notes = [s.describe() for s in row.shadowed_by]
+        notes = [
+            f"shadowed by {s['member']} for {','.join(s['methods'])} (it claims {s['probe']})"
+            for s in row.shadowed_by
+        ]
         if row.note:
             notes.append(row.note)
         cells.append(
