@@ -710,3 +710,28 @@ def test_system_checks_report_missing_middleware_and_bad_settings() -> None:
         ids = {message.id for message in checks.run_checks(tags=["wsgi_party"])}
     assert ids == {"wsgi_party.W001", "wsgi_party.E001"}
     assert checks.run_checks(tags=["wsgi_party"]) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("WSGI_PARTY_NAME", "a:b", "WSGI_PARTY_NAME"),
+        ("WSGI_PARTY_FRAGMENTS", {"header": 3}, "WSGI_PARTY_FRAGMENTS"),
+    ],
+)
+def test_a_bad_setting_is_both_improperly_configured_and_a_party_error(
+    setting: str, value: object, named: str
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wsgi_party import ConfigurationError
+    from wsgi_party.django import PartyImproperlyConfigured
+    from wsgi_party.django.apps import fragments, member_name
+
+    setup_django()
+    read = member_name if setting == "WSGI_PARTY_NAME" else fragments
+    with override_settings(**{setting: value}), pytest.raises(PartyImproperlyConfigured) as caught:
+        read()
+    assert isinstance(caught.value, ImproperlyConfigured)
+    assert isinstance(caught.value, ConfigurationError)
+    assert named in str(caught.value)

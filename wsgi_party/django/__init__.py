@@ -47,11 +47,13 @@ except ImportError as error:
     msg = 'wsgi_party.django needs Django: pip install "wsgi_party[django]"'
     raise ModuleNotFoundError(msg, name=error.name) from error
 
+from ._links import PartyNoReverseMatch, party_url
 from ._look import party_fragment, party_identity
-from ._reverse import PartyNoReverseMatch, party_url
+from .apps import PartyImproperlyConfigured
 from .middleware import PartyMiddleware
 
 __all__ = [
+    "PartyImproperlyConfigured",
     "PartyMiddleware",
     "PartyNoReverseMatch",
     "party_fragment",

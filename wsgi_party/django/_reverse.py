@@ -1,13 +1,7 @@
-"""URLs and matching: ``party_url``, and Django's routing answered for the party.
+"""URLs and matching: Django's routing, answered for the party.
 
-In the project's views and templates (``{% party_url %}`` is the same)::
-
-    from wsgi_party.django import party_url
-    party_url("polls:detail", pk=3, page=2)   # '/legacy/polls/3/?page=2'
-    party_url("blog:post", id=3)              # another member's route
-
-and for the party's ``url``, ``routes`` and ``match`` services, through the
-project's membership::
+For the party's ``url``, ``routes`` and ``match`` services, through the
+project's membership (and for :func:`~wsgi_party.django.party_url`)::
 
     reverser = Reverser()
     values = {"pk": 3, "page": 2}
@@ -38,7 +32,6 @@ from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     URLPattern,
     URLResolver,
     get_resolver,
-    get_script_prefix,
     get_urlconf,
     resolve,
 )
@@ -47,16 +40,6 @@ from django.utils.http import (  # type: ignore[import-untyped,unused-ignore]
     RFC3986_SUBDELIMS,
 )
 from django.utils.translation import get_language  # type: ignore[import-untyped,unused-ignore]
-
-from wsgi_party import (
-    HighAndDry,
-    RequestScope,
-    UrlBuildError,
-    UrlRequest,
-    current_scope,
-    encode_query,
-    request_host,
-)
 
 from ._compat import (
     decoded_path,
@@ -68,181 +51,17 @@ from ._compat import (
     route_source,
     url_patterns,
 )
-from ._look import django_request, serving
-from .apps import party_config
 
 if t.TYPE_CHECKING:
-    from wsgi_party import PartylineOperator
+    pass
 
-__all__ = [
-    "PartyNoReverseMatch",
-    "Reverser",
-    "list_routes",
-    "party_url",
-    "path_text",
-    "resolve_route",
-]
+__all__ = ["Reverser", "list_routes", "path_text", "resolve_route"]
 
 #: Characters ``reverse()`` leaves unquoted in a path (RFC 3986 ``pchar``).
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 #: Any character ``quote(..., safe=_PATH_SAFE)`` would change.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~\-" + re.escape(_PATH_SAFE) + "]")
-
-#: Characters left unquoted in an anchor, as Flask's ``url_for`` (and the
-#: party's ``url`` service) leave them.
-_FRAGMENT_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-class PartyNoReverseMatch(NoReverseMatch, UrlBuildError):  # type: ignore[misc,unused-ignore]
-    """:func:`party_url` found no URL: Django's ``NoReverseMatch`` and a
-    :class:`~wsgi_party.UrlBuildError`, so either ``except`` catches it.
-
-    ``endpoint`` is the name asked for, ``asked`` the members that were
-    asked (empty when the project is in no party).
-    """
-
-
-# -- party_url ---------------------------------------------------------------------
-
-
-def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
-    """The URL of ``endpoint``: this project's URL name first, then the party's.
-
-    A URL name of this project (namespaces included) is reversed exactly as
-    :func:`django.urls.reverse` would (with the ``current_app`` of
-    ``request``, as ``{% url %}`` does), except that values its pattern does
-    not use become the query string. Otherwise the party builds it
-    (``"member:endpoint"`` targets one member). ``_external``, ``_anchor``,
-    ``_method`` and ``_scheme`` work as in Flask's ``url_for`` (``_scheme``
-    implies ``_external``; with ``_external=False`` it raises
-    :class:`~wsgi_party.UrlOptionError`); ``request`` (optional) supplies
-    scheme and host for ``_external``.
-
-    In the project's own requests an external URL honours ``ALLOWED_HOSTS``
-    (Django's :class:`~django.core.exceptions.DisallowedHost`, a 400), and
-    in every request the party's host rules
-    (:class:`~wsgi_party.UntrustedHost`, which
-    :class:`~wsgi_party.django.PartyMiddleware` answers with
-    ``DisallowedHost``).
-
-    Raises :class:`PartyNoReverseMatch` (a :class:`django.urls.NoReverseMatch`
-    and a :class:`~wsgi_party.UrlBuildError`) naming the endpoint and the
-    members asked when nobody has it.
-    """
-    if type(endpoint) is not str:
-        endpoint = str(endpoint)  # SafeString from a template, or a lazy string
-    # Takes the url_for options out of values, with Flask's rules.
-    wanted = UrlRequest.from_url_for(endpoint, values)
-    external, scheme = wanted.external, wanted.scheme
-    membership = party_config().membership
-    operator = membership.operator
-    own_url = membership.url
-    scope = current_scope()
-    if external and serving.get():
-        _check_allowed_host(request, scope)
-    local = endpoint
-    if operator is not None and operator.name and endpoint.startswith(operator.name + ":"):
-        local = endpoint[len(operator.name) + 1 :]
-    if operator is None or own_url is None or (scope is not None and scope.operator is operator):
-        # One of the project's own requests (or no party): Django's own prefix.
-        rest = dict(values)
-        path = membership.reverser.find(local, rest, _current_app(request))
-        if path is not None:
-            url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
-            return _absolute(url, endpoint, request, operator, scheme) if external else url
-    else:
-        # Another member's request, or none (a management command): the
-        # project's links live under its mount in the party.
-        try:
-            return own_url(wanted.located(operator.partyline.base_url))
-        except HighAndDry:
-            pass
-    if operator is None:
-        raise PartyNoReverseMatch(
-            f"Reverse for {endpoint!r} not found: it is not a URL name of this"
-            " Django project, and the project is not a member of a party to ask"
-            " (mount it under a WSGIParty with 'wsgi_party.django.PartyMiddleware'"
-            " in MIDDLEWARE)",
-            endpoint,
-            (),
-        )
-    try:
-        return operator.url_for(
-            endpoint,
-            _external=external,
-            _anchor=wanted.anchor,
-            _method=wanted.method,
-            _scheme=scheme,
-            **values,
-        )
-    except UrlBuildError as exc:
-        asked = ", ".join(repr(name) for name in exc.asked) or "nobody"
-        raise PartyNoReverseMatch(
-            f"Reverse for {endpoint!r} not found: it is not a URL name of this"
-            f" Django project (member {operator.name!r}) and no other party member"
-            f" could build it (asked: {asked})",
-            endpoint,
-            exc.asked,
-        ) from exc
-
-
-def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:
-    """Django's own check of the project's request host (``ALLOWED_HOSTS``).
-
-    Raises :class:`~django.core.exceptions.DisallowedHost`, a 400.
-    """
-    if request is None:
-        if scope is None:
-            return
-        request = django_request(scope.environ)
-    request.get_host()
-
-
-def _current_app(request: t.Any) -> str | None:
-    if request is None:
-        return None
-    current_app = getattr(request, "current_app", None)
-    if current_app is None:
-        match = getattr(request, "resolver_match", None)
-        current_app = getattr(match, "namespace", None)
-    return current_app or None
-
-
-def _finish(url: str, rest: t.Mapping[str, t.Any], anchor: str | None) -> str:
-    if rest:
-        query = encode_query(rest)
-        if query:
-            url = f"{url}?{query}"
-    if anchor is not None:
-        url = f"{url}#{quote(anchor, safe=_FRAGMENT_SAFE)}"
-    return url
-
-
-def _absolute(
-    url: str,
-    endpoint: str,
-    request: t.Any,
-    operator: PartylineOperator | None,
-    scheme: str | None,
-) -> str:
-    if request is not None:
-        host = request.get_host()  # ALLOWED_HOSTS, as build_absolute_uri checks it
-        trusted = operator.partyline.trusted_hosts if operator is not None else None
-        if trusted:
-            request_host({"HTTP_HOST": host, "wsgi.url_scheme": request.scheme}, trusted)
-        absolute = str(request.build_absolute_uri(url))
-        return f"{scheme}{absolute[len(request.scheme) :]}" if scheme else absolute
-    base_url = operator.partyline.base_url if operator is not None else None
-    located = UrlRequest("external", external=True, scheme=scheme).located(base_url)
-    if not located.host:
-        raise PartyNoReverseMatch(
-            f"cannot build an external URL for {endpoint!r} ({url!r}) outside a"
-            " request: pass request=..., or give the party a base_url",
-            endpoint,
-            (),
-        )
-    return f"{located.scheme or 'http'}://{located.host}{url}"
 
 
 # -- Reverser: reverse() relative to the mount -------------------------------------

@@ -25,13 +25,22 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
     ImproperlyConfigured,
 )
 
+from wsgi_party import ConfigurationError
+
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator, UrlHandler
 
     from ._member import DjangoMembership
     from ._reverse import Reverser
 
-__all__ = ["PartyConfig", "fragments", "identity_enabled", "member_name", "party_config"]
+__all__ = [
+    "PartyConfig",
+    "PartyImproperlyConfigured",
+    "fragments",
+    "identity_enabled",
+    "member_name",
+    "party_config",
+]
 
 #: The dotted path of the middleware, as it must appear in ``MIDDLEWARE``.
 MIDDLEWARE_PATH = "wsgi_party.django.PartyMiddleware"
@@ -73,12 +82,21 @@ class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
         return self.membership.reverser
 
 
+class PartyImproperlyConfigured(ImproperlyConfigured, ConfigurationError):  # type: ignore[misc,unused-ignore]
+    """A ``WSGI_PARTY_*`` setting, or the app's installation, is wrong.
+
+    Django's ``ImproperlyConfigured`` and the party's
+    :class:`~wsgi_party.ConfigurationError` at once; the message names the
+    setting.
+    """
+
+
 def party_config() -> PartyConfig:
-    """The installed :class:`PartyConfig`; ``ImproperlyConfigured`` if missing."""
+    """The installed :class:`PartyConfig`; :class:`PartyImproperlyConfigured` if missing."""
     try:
         config = apps.get_app_config(PartyConfig.label)
     except LookupError:
-        raise ImproperlyConfigured(
+        raise PartyImproperlyConfigured(
             "wsgi_party.django is used but not installed: add 'wsgi_party.django' to INSTALLED_APPS"
         ) from None
     return t.cast(PartyConfig, config)
@@ -88,7 +106,7 @@ def member_name() -> str | None:
     """``WSGI_PARTY_NAME``: the member name (``None``: derived from the mount)."""
     name = getattr(settings, "WSGI_PARTY_NAME", None)
     if name is not None and (not isinstance(name, str) or not name or ":" in name):
-        raise ImproperlyConfigured(
+        raise PartyImproperlyConfigured(
             f"WSGI_PARTY_NAME must be a non-empty string without ':', got {name!r}"
         )
     return name
@@ -100,7 +118,7 @@ def fragments() -> Mapping[str, str]:
     if not isinstance(declared, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in declared.items()
     ):
-        raise ImproperlyConfigured(
+        raise PartyImproperlyConfigured(
             "WSGI_PARTY_FRAGMENTS must map fragment names to template names"
             f" (strings), got {declared!r}"
         )

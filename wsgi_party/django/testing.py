@@ -22,12 +22,11 @@ from __future__ import annotations
 import typing as t
 
 from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
-from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignore]
-    ImproperlyConfigured,
-)
 from django.test.runner import DiscoverRunner  # type: ignore[import-untyped,unused-ignore]
 
 from wsgi_party.testing import StandIn, party_for
+
+from .apps import PartyImproperlyConfigured
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,7 +78,7 @@ def stand_ins_from_settings() -> tuple[str, list[StandIn]]:
     """
     config = getattr(settings, SETTING, None)
     if not isinstance(config, dict):
-        raise ImproperlyConfigured(
+        raise PartyImproperlyConfigured(
             f"{SETTING} must be a dict such as {{'routes': 'routes.json', 'stand_ins':"
             f" ['blog']}} for wsgi_party.django.testing.PartyTestRunner, got {config!r}"
         )
@@ -91,7 +90,7 @@ def stand_ins_from_settings() -> tuple[str, list[StandIn]]:
         elif isinstance(entry, str) and routes is not None:
             stand_ins.append(StandIn.from_routes(routes, entry))
         else:
-            raise ImproperlyConfigured(
+            raise PartyImproperlyConfigured(
                 f"{SETTING}['stand_ins'] holds StandIn objects or member names of the"
                 f" {SETTING}['routes'] file; got {entry!r}"
                 + ("" if routes is not None else f" and no {SETTING}['routes']")
