@@ -85,12 +85,23 @@ def test_custom_invite_paths_are_guarded_too(make_party: t.Callable[..., WSGIPar
 def test_malformed_environ_without_path_info_passes_through(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:
-    app = InviteEcho()
-    party = make_party(app)
+    reached: list[dict[str, t.Any]] = []
+
+    def needs_path_info(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        if "partyline" in environ:
+            environ["partyline"].connect("ping", lambda payload: "pong")
+            start_response("200 OK", [])
+            return [b""]
+        reached.append(dict(environ))
+        return [environ["PATH_INFO"].encode()]  # the app itself needs PATH_INFO
+
+    party = make_party(needs_path_info)
     statuses: list[str] = []
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/ok"}
-    del environ["PATH_INFO"]
-    with pytest.raises(KeyError):
-        # The app itself needs PATH_INFO; the middleware must not be what fails.
+    environ = {"REQUEST_METHOD": "GET"}
+    with pytest.raises(KeyError) as info:
         party(environ, lambda status, headers: statuses.append(status))
+    # The middleware let the request through untouched; the app is what failed.
+    assert reached == [{"REQUEST_METHOD": "GET"}]
+    assert info.value.args == ("PATH_INFO",)
+    assert info.traceback[-1].name == "needs_path_info"
     assert statuses == []

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import time
+import types
 import typing as t
 
 import pytest
@@ -86,6 +89,55 @@ def test_duplicate_names_fail_naming_both_invite_paths() -> None:
     assert "'same'" in message
     assert "'/__invite__/'" in message
     assert "'/b/__invite__/'" in message
+
+
+@pytest.mark.parametrize("name", ["shop:v2", ":", "blog:"])
+def test_a_member_name_with_a_colon_is_refused_at_join(name: str) -> None:
+    # "member:endpoint" targets a member, so such a name could never be targeted.
+    shop = werkzeug_member("Shop", name=name)
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(DispatcherMiddleware(refusing_app, {"/shop": shop}))
+    message = str(info.value)
+    assert repr(name) in message
+    assert "'/shop/__invite__/'" in message
+    assert "without ':'" in message
+    assert shop.operator is None, "the refused app joined nothing"
+
+
+def test_join_order_is_the_root_then_the_mounts_in_order_of_their_paths(
+    make_party: MakeParty,
+) -> None:
+    # Given in no particular order; werkzeug's dispatcher keeps no order of
+    # its own (it matches the longest prefix), so the party sorts the mounts,
+    # a nested dispatcher's members coming right after its own root.
+    inner = DispatcherMiddleware(
+        werkzeug_member("Api"), {"/v2": webob_member(), "/v1": webob_member()}
+    )
+    app = DispatcherMiddleware(
+        werkzeug_member("Root"),
+        {"/zoo": webob_member(), "/api": inner, "/blog": werkzeug_member("Blog")},
+    )
+    party = make_party(app)
+    order = ["root", "api", "api.v1", "api.v2", "blog", "zoo"]
+    assert [m.name for m in party.members] == order
+    assert [a.member for a in party.ask_around("ping", None)] == order
+    zoo = party.member("zoo").operator
+    assert [a.member for a in zoo.ask_around("ping", None)] == order[:-1]
+    # A bare endpoint is asked around: the first member in join order answers.
+    assert party.url_for("post", id=1) == "/post/1"
+    assert party.ask_around("url", ("post", {"id": 1})) == [
+        "/post/1",
+        "/api/post/1",
+        "/blog/post/1",
+    ]
+
+
+def test_join_order_of_a_route_dispatcher_is_the_order_given(make_party: MakeParty) -> None:
+    from wsgi_party import RouteDispatcher
+
+    members = {"zoo": webob_member(), "blog": werkzeug_member("Blog"), "api": webob_member()}
+    party = make_party(RouteDispatcher(members, default="zoo"))
+    assert [a.member for a in party.ask_around("ping", None)] == ["zoo", "blog", "api"]
 
 
 def test_a_failed_bootstrap_releases_the_members_it_admitted(make_party: MakeParty) -> None:
@@ -309,27 +361,71 @@ def test_lazy_party_invites_on_first_ask(make_party: MakeParty) -> None:
 
 
 def test_64_threads_arriving_together_bootstrap_exactly_once(make_party: MakeParty) -> None:
-    app, invited = counting_site()
+    threads_count = 64
+    invited: list[str] = []
+    crowd: list[int] = []
+
+    def others_inside_the_party() -> int:
+        """Threads other than this one that are running the party's own code."""
+        me = threading.get_ident()
+        return sum(
+            1
+            for ident, frame in sys._current_frames().items()
+            if ident != me and _runs_party_code(frame)
+        )
+
+    def slow_invite(member: PartyMember) -> t.Callable[..., t.Any]:
+        def app(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+            if "partyline" in environ:
+                invited.append(environ["SCRIPT_NAME"])
+                if not crowd:
+                    # Hold the first invitation until every other thread has
+                    # reached the party and is waiting for the bootstrap.
+                    deadline = time.monotonic() + 60
+                    while others_inside_the_party() < threads_count - 1:
+                        assert time.monotonic() < deadline, (
+                            f"only {others_inside_the_party()} of {threads_count - 1}"
+                            " threads reached the party within 60 s"
+                        )
+                        time.sleep(0.001)
+                    crowd.append(others_inside_the_party())
+            return member(environ, start_response)
+
+        return app
+
+    app = DispatcherMiddleware(
+        slow_invite(werkzeug_member("Shop")), {"/blog": slow_invite(werkzeug_member("Blog"))}
+    )
     party = make_party(app, lazy=True)
-    barrier = threading.Barrier(64)
+    barrier = threading.Barrier(threads_count)
     statuses: list[int] = []
     errors: list[BaseException] = []
 
     def request() -> None:
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             statuses.append(Client(party).get("/post/1").status_code)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=request) for _ in range(64)]
+    threads = [threading.Thread(target=request) for _ in range(threads_count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
     assert errors == []
-    assert statuses == [200] * 64
-    assert sorted(invited) == ["", "/blog"]
+    assert crowd == [threads_count - 1], "every other thread waited on the bootstrap"
+    assert statuses == [200] * threads_count
+    assert invited == ["", "/blog"], "each invitation was sent once, root first"
+
+
+def _runs_party_code(frame: types.FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(os.path.join("wsgi_party", "_party.py")):
+            return True
+        frame = frame.f_back
+    return False
 
 
 # -- fork ----------------------------------------------------------------------

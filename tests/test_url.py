@@ -12,11 +12,13 @@ from werkzeug.test import Client
 
 from tests.apps import refusing_app, werkzeug_member
 from wsgi_party import (
+    HighAndDry,
     PartylineException,
     UrlBuildError,
     UrlRequest,
     WSGIParty,
     encode_query,
+    url_handler,
 )
 
 MakeParty = t.Callable[..., WSGIParty]
@@ -275,3 +277,77 @@ def test_remembered_urls_inside_a_request_follow_the_request(make_party: MakePar
     blog.disconnect("url", url)
     with request_scope(root, {"SCRIPT_NAME": ""}), pytest.raises(UrlBuildError):
         root.url_for("blog:post", id=1)
+
+
+# -- routes changed at run time ---------------------------------------------------------
+
+
+class MovingBlog:
+    """A member whose routes live in a dict the test changes at run time.
+
+    Its ``url`` handler says its builds depend on their values alone, so both
+    the party and the handler remember them: exactly the case
+    ``clear_url_cache()`` is documented for.
+    """
+
+    def __init__(self) -> None:
+        self.routes = {"post": "/post/{id}"}
+        self.builds = 0
+
+    def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+        if endpoint not in self.routes:
+            raise HighAndDry(endpoint)
+        self.builds += 1
+        return self.routes[endpoint].format(id=values.pop("id"))
+
+    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        operator = environ.get("partyline")
+        if operator is not None and operator.join(self, name="blog"):
+            operator.connect("url", url_handler(operator, self.build_path, pure=lambda e: True))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+
+def moving_site(make_party: MakeParty) -> tuple[WSGIParty, MovingBlog]:
+    blog = MovingBlog()
+    return make_party(DispatcherMiddleware(refusing_app, {"/blog": blog})), blog
+
+
+def test_clear_url_cache_forgets_urls_remembered_by_the_party(make_party: MakeParty) -> None:
+    party, blog = moving_site(make_party)
+    assert party.url_for("blog:post", id=1) == "/blog/post/1"
+    blog.routes["post"] = "/articles/{id}"
+    assert party.url_for("blog:post", id=1) == "/blog/post/1", "remembered until cleared"
+    party.clear_url_cache()
+    assert party.url_for("blog:post", id=1) == "/blog/articles/1"
+    assert party.url_for("post", id=1) == "/blog/articles/1", "asked around too"
+
+
+def test_clear_url_cache_forgets_urls_remembered_by_each_url_handler(
+    make_party: MakeParty,
+) -> None:
+    party, blog = moving_site(make_party)
+    # Asked directly, the party remembers nothing: only the handler's own
+    # memory of its builds stands between the change and the new URL.
+    ask = lambda: party.ask_first("url", UrlRequest("post", {"id": 2}))  # noqa: E731
+    assert ask() == "/blog/post/2"
+    assert ask() == "/blog/post/2"
+    assert blog.builds == 1, "the second ask was answered from the handler's memory"
+    blog.routes["post"] = "/articles/{id}"
+    assert ask() == "/blog/post/2", "remembered until cleared"
+    party.clear_url_cache()
+    assert ask() == "/blog/articles/2"
+
+
+def test_clear_url_cache_forgets_urls_remembered_inside_requests(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party, blog = moving_site(make_party)
+    (blog_member,) = party.members
+    environ = {"SCRIPT_NAME": "/blog", "HTTP_HOST": "h.example", "wsgi.url_scheme": "http"}
+    with request_scope(blog_member.operator, environ):
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/post/3"
+        blog.routes["post"] = "/articles/{id}"
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/post/3"
+        party.clear_url_cache()
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/articles/3"
