@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -23,6 +24,7 @@ from wsgi_party import (
     NoAnswer,
     NoSuchMember,
     PartyClosed,
+    PartylineException,
     PartyMember,
     Pong,
     RecursiveAsk,
@@ -494,3 +496,110 @@ def test_invitation_objects_deliver_to_an_app_directly(make_party: MakeParty) ->
     (only,) = party.members
     assert (only.name, only.script_name) == ("direct", "/direct")
     assert party.url_for("direct:post", id=2) == "/direct/post/2"
+
+
+# -- bookkeeping and what errors say ---------------------------------------------
+
+
+def test_disconnecting_a_handler_that_is_not_connected_names_the_service(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    with pytest.raises(LookupError, match=r"is not connected to service 'ping'"):
+        party.disconnect("ping", print)
+    with pytest.raises(LookupError, match=r"is not connected to service 'nothing'"):
+        party.disconnect("nothing", print)
+    assert len(party.ask_around("ping", None)) == 3, "nothing else was disconnected"
+
+
+def test_a_handler_serving_two_services_stays_the_members_own_until_both_go(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+
+    def both(payload: object) -> str:
+        return "blog's own"
+
+    blog.connect("first", both)
+    blog.connect("second", both)
+    blog.disconnect("first", both)
+    assert both in blog.handlers
+    assert blog.ask_around("second", None) == [], "a member never answers itself"
+    assert party.ask_around("second", None) == ["blog's own"]
+    blog.disconnect("second", both)
+    assert both not in blog.handlers
+    assert "second" not in blog.services
+
+
+def test_an_operator_asks_one_member_by_name(make_party: MakeParty) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    assert blog.ask("status", "ping", None).member == "status"
+    assert blog.ask("blog", "ping", None).member == "blog", "a targeted ask may reach itself"
+
+
+def test_a_declined_invitation_is_logged_with_path_and_reason(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("Blog")}))
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    assert record.getMessage() == (
+        "invitation to '/__invite__/' declined: answered '404 Not Found' and connected no handler"
+    )
+
+
+def test_names_of_a_failed_send_invitations_are_free_again(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    first, second = werkzeug_member("First"), werkzeug_member("Second")
+    with pytest.raises(InvitationError, match="two members are named 'same'"):
+        party.send_invitations(
+            [
+                Invitation(INVITE_PATH, first, "/first", "same"),
+                Invitation(INVITE_PATH, second, "/second", "same"),
+            ]
+        )
+    assert party.members == ()
+    party.send_invitations([Invitation(INVITE_PATH, second, "/second", "same")])
+    assert [(m.name, m.script_name) for m in party.members] == [("same", "/second")]
+    assert party.url_for("same:post", id=1) == "/second/post/1"
+
+
+def test_a_closed_party_says_so_when_asked(make_party: MakeParty) -> None:
+    party = make_party(site())
+    party.close()
+    for ask in (
+        lambda: party.ask("blog", "ping", None),
+        lambda: party.ask_around("ping", None),
+        lambda: party.url_for("blog:post", id=1),
+    ):
+        with pytest.raises(PartyClosed, match="this party is closed; create a new WSGIParty"):
+            ask()
+
+
+def test_a_runaway_ask_says_what_to_look_for(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    party.connect("loop", lambda payload: party.ask_around("loop", payload))
+    with pytest.raises(RecursiveAsk) as info:
+        party.ask_around("loop", None)
+    assert str(info.value) == (
+        "asking 'loop' recursed without end: a handler keeps asking the partyline"
+        " again from inside its own answer (a loop between handlers?)"
+    )
+
+
+def test_match_payloads_must_be_a_match_request_or_a_pair(make_party: MakeParty) -> None:
+    party = make_party(site())
+    assert party.ask("blog", "match", ("GET", "/post/1")).endpoint == "post"
+    for bad in (["GET", "/post/1"], ("GET",), {"GET": 1, "/": 2}, "GET /"):
+        with pytest.raises(PartylineException, match="a 'match' payload must be") as info:
+            party.ask("blog", "match", bad)
+        assert repr(bad) in str(info.value)
+
+
+def test_a_member_without_the_route_says_so(make_party: MakeParty) -> None:
+    party = make_party(site())
+    (match,) = party.member("blog").operator.services["match"]
+    with pytest.raises(HighAndDry, match=r"^member 'blog' has no route for GET /nowhere$"):
+        match(("GET", "/nowhere"))
