@@ -23,6 +23,7 @@ from wsgi_party import (
     InvitationError,
     NoAnswer,
     NoSuchMember,
+    NoSuchServiceName,
     PartyClosed,
     PartylineException,
     PartyMember,
@@ -603,3 +604,66 @@ def test_a_member_without_the_route_says_so(make_party: MakeParty) -> None:
     (match,) = party.member("blog").operator.services["match"]
     with pytest.raises(HighAndDry, match=r"^member 'blog' has no route for GET /nowhere$"):
         match(("GET", "/nowhere"))
+
+
+def test_unknown_services_and_members_are_named_with_what_there_is(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    with pytest.raises(NoSuchServiceName) as service:
+        party.ask_around("nothing", None)
+    assert str(service.value) == (
+        "no handler is connected for service 'nothing' (services: 'url', 'ping', 'routes', 'match')"
+    )
+    with pytest.raises(NoSuchMember) as member:
+        party.member("nobody")
+    assert str(member.value) == "no member is named 'nobody' (members: 'root', 'blog', 'status')"
+    with pytest.raises(NoAnswer) as offer:
+        party.ask("status", "url", None)
+    assert str(offer.value) == "member 'status' offers no service 'url' (it offers: ping)"
+    with pytest.raises(InvalidServiceName, match="non-empty string, got 3"):
+        party.ask("status", 3, None)  # type: ignore[arg-type]
+    empty = make_party(refusing_app, ())
+    with pytest.raises(NoSuchServiceName, match=r"'ping' \(services: none\)"):
+        empty.ask_around("ping", None)
+    with pytest.raises(NoSuchMember, match=r"'x' \(members: none\)"):
+        empty.ask("x", "ping", None)
+
+
+def test_an_operator_never_gets_its_own_first_answer(make_party: MakeParty) -> None:
+    party = make_party(site())
+    root = party.member("root").operator
+    assert root.ask_first("ping", None).member == "blog"
+    assert [a.member for a in root.ask_around("ping", None)] == ["blog", "status"]
+
+
+def test_discovery_recurses_into_a_dispatcher_at_the_root() -> None:
+    inner = DispatcherMiddleware(werkzeug_member("Root"), {"/a": werkzeug_member("A")})
+    found = discover(DispatcherMiddleware(inner, {"/b": werkzeug_member("B")}))
+    assert [i.path for i in found] == ["/__invite__/", "/a/__invite__/", "/b/__invite__/"]
+
+
+def test_mounts_name_their_members_with_every_character_but_the_slashes(
+    make_party: MakeParty,
+) -> None:
+    app = DispatcherMiddleware(refusing_app, {"/Xray/v1": webob_member(), "/X": webob_member()})
+    assert [m.name for m in make_party(app).members] == ["X", "Xray.v1"]
+
+
+def test_requests_without_script_name_are_dispatched_to_their_mount(
+    make_party: MakeParty,
+) -> None:
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    seen: list[tuple[str, str]] = []
+
+    def blog(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        seen.append((environ["SCRIPT_NAME"], environ["PATH_INFO"]))
+        start_response("200 OK", [])
+        return [b""]
+
+    party = make_party(DispatcherMiddleware(refusing_app, {"/blog": blog}), ())
+    environ = create_environ("/blog/post/1")
+    del environ["SCRIPT_NAME"]
+    run_wsgi_app(party, environ, buffered=True)
+    assert seen == [("/blog", "/post/1")]
