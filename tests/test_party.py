@@ -667,3 +667,81 @@ def test_requests_without_script_name_are_dispatched_to_their_mount(
     del environ["SCRIPT_NAME"]
     run_wsgi_app(party, environ, buffered=True)
     assert seen == [("/blog", "/post/1")]
+
+
+def test_who_was_asked_is_named_when_nobody_answers(make_party: MakeParty) -> None:
+    def skip(payload: object) -> str:
+        raise HighAndDry
+
+    def skip_too(payload: object) -> str:
+        raise HighAndDry
+
+    party = make_party(
+        DispatcherMiddleware(
+            werkzeug_member("Root", services={"svc": skip}),
+            {"/x": werkzeug_member("X", services={"svc": skip_too})},
+        )
+    )
+    root = party.member("root").operator
+    with pytest.raises(NoAnswer) as info:
+        root.ask_first("svc", None)
+    assert str(info.value) == "nobody answered 'svc': asked member 'x'"
+    x = party.member("x").operator
+    x.disconnect("svc", x.services["svc"][0])
+    with pytest.raises(NoAnswer) as alone:
+        root.ask_first("svc", None)
+    assert str(alone.value) == "nobody answered 'svc': asked nobody (no other member offers it)"
+    party.connect("svc", skip_too)
+    with pytest.raises(NoAnswer, match=r"asked a handler connected to the party directly$"):
+        root.ask_first("svc", None)
+
+
+def test_a_closed_operator_and_party_refuse_new_handlers_naming_them(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    with pytest.raises(InvalidServiceName, match=r"got 3 \(member 'blog'\)"):
+        blog.connect(3, print)  # type: ignore[arg-type]
+    party.close()
+    with pytest.raises(PartyClosed, match=r"^the operator of member 'blog' is closed$"):
+        blog.connect("ping", print)
+    with pytest.raises(PartyClosed, match=r"^cannot connect to service 'ping': party closed$"):
+        party.connect("ping", print)
+
+
+def test_an_invite_path_must_be_a_path(make_party: MakeParty) -> None:
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(refusing_app, invites=["__invite__/"])
+    assert str(info.value) == (
+        "an invite path must be a string starting with '/', got '__invite__/'"
+    )
+
+
+def test_an_app_invited_directly_sees_its_mount_and_its_response_is_closed(
+    make_party: MakeParty,
+) -> None:
+    seen: list[tuple[str, str]] = []
+    closed: list[bool] = []
+
+    class Body(list[bytes]):
+        def close(self) -> None:
+            closed.append(True)
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> Body:
+        seen.append((environ["SCRIPT_NAME"], environ["PATH_INFO"]))
+        environ["partyline"].connect("ping", lambda payload: "pong")
+        start_response("200 OK", [])
+        return Body([b"joined"])
+
+    party = make_party(refusing_app, (Invitation(INVITE_PATH, app, "/direct", "direct"),))
+    assert [m.name for m in party.members] == ["direct"]
+    assert seen == [("/direct", INVITE_PATH)]
+    assert closed == [True]
+
+
+def test_a_party_member_outside_any_party_serves_its_app_unchanged() -> None:
+    member = werkzeug_member("Alone")
+    client = Client(member)
+    assert client.get("/post/3").get_data(as_text=True).startswith("Alone:post")
+    assert client.get("/__invite__/").status_code == 404, "no operator: the app's own answer"
