@@ -79,6 +79,11 @@ def test_custom_invite_paths_are_guarded_too(make_party: t.Callable[..., WSGIPar
     client = Client(party)
     assert client.get("/join-party").status_code == 404
     assert client.get("/JOIN-PARTY/").status_code == 404
+    for spelling in ("//join-party", "/join-party//", "/join%2Dparty", "\\join-party"):
+        environ = create_environ("/")
+        environ["PATH_INFO"] = spelling
+        _body, status, _headers = run_wsgi_app(party, environ, buffered=True)
+        assert status.startswith("404"), spelling
     assert client.get("/join").status_code == 200
 
 

@@ -255,3 +255,41 @@ def test_a_0_1_dict_payload_with_bad_parts_is_named() -> None:
         "a 'url' payload must be a UrlRequest, an (endpoint, values) tuple or"
         " a {'name', 'kwargs', 'query'} dict, got 42"
     )
+
+
+def test_url_request_values_default_to_empty_and_must_be_a_mapping() -> None:
+    assert UrlRequest("post").values == {}
+    assert UrlRequest("post", None).values == {}
+    with pytest.raises(PartylineException) as info:
+        UrlRequest("post", [("id", 1)])  # type: ignore[arg-type]
+    assert str(info.value) == "UrlRequest values for endpoint 'post' must be a mapping, got list"
+
+
+def test_anchors_keep_the_characters_flask_keeps(make_party: MakeParty) -> None:
+    party = blog_party(make_party)
+    assert party.url_for("blog:post", id=1, _anchor="a:b/c?d=e f") == "/blog/post/1#a:b/c?d=e%20f"
+
+
+def test_an_external_url_outside_a_request_without_base_url_says_what_to_do(
+    make_party: MakeParty,
+) -> None:
+    party = blog_party(make_party)
+    with pytest.raises(PartylineException) as info:
+        party.url_for("blog:post", id=1, _external=True)
+    assert str(info.value) == (
+        "cannot build an external URL for endpoint 'post' outside a request: give the"
+        " party a base_url (WSGIParty(..., base_url='https://example.com'))"
+    )
+
+
+def test_the_scheme_defaults_to_http(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party = blog_party(make_party)
+    direct = UrlRequest("post", {"id": 1}, external=True, script_root="", host="h.example")
+    assert party.ask_first("url", direct) == "http://h.example/blog/post/1"
+    located = UrlRequest("post", external=True).located("//b.example/site/")
+    assert (located.scheme, located.host, located.script_root) == ("http", "b.example", "/site")
+    blog = party.member("blog").operator
+    with request_scope(blog, {"SCRIPT_NAME": "/blog", "HTTP_HOST": "r.example"}):
+        assert blog.url_for("blog:post", id=1, _external=True) == "http://r.example/blog/post/1"
