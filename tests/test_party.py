@@ -538,6 +538,9 @@ def test_an_operator_asks_one_member_by_name(make_party: MakeParty) -> None:
     blog = party.member("blog").operator
     assert blog.ask("status", "ping", None).member == "status"
     assert blog.ask("blog", "ping", None).member == "blog", "a targeted ask may reach itself"
+    root = party.member("root").operator
+    assert root.ask("blog", "match", ("GET", "/post/1")).endpoint == "post"
+    assert root.ask_first("match", ("GET", "/post/1")).member == "blog"
 
 
 def test_a_declined_invitation_is_logged_with_path_and_reason(
@@ -575,7 +578,7 @@ def test_a_closed_party_says_so_when_asked(make_party: MakeParty) -> None:
         lambda: party.ask_around("ping", None),
         lambda: party.url_for("blog:post", id=1),
     ):
-        with pytest.raises(PartyClosed, match="this party is closed; create a new WSGIParty"):
+        with pytest.raises(PartyClosed, match=r"^this party is closed; create a new WSGIParty$"):
             ask()
 
 

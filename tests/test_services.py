@@ -33,6 +33,7 @@ def blog_rules() -> list[Rule]:
         Rule("/edit/<int:id>", endpoint="edit", methods=["POST"]),
         Rule("/Xmas", endpoint="xmas"),
         Rule("/admin/", endpoint="admin:index"),
+        Rule("/café", endpoint="cafe"),
     ]
 
 
@@ -66,8 +67,11 @@ def test_routes_lists_each_rule_with_its_mount_and_methods(make_party: MakeParty
         ("GET", "/edit/1", Match("blog", None, False, ("POST",))),
         # Werkzeug would redirect to the slash: the member claims it.
         ("GET", "/dir", Match("blog", None, True, ())),
-        # A WSGI PATH_INFO is UTF-8 read as latin-1: "/tag/ü".
+        # A WSGI PATH_INFO is UTF-8 read as latin-1: "/tag/ü", "/café".
         ("GET", "/tag/\xc3\xbc", Match("blog", "tag", True, ())),
+        ("GET", "/caf\xc3\xa9", Match("blog", "cafe", True, ())),
+        # The mount itself ("/blog"): Werkzeug would redirect to "/blog/".
+        ("GET", "", Match("blog", None, True, ())),
     ],
 )
 def test_match_claims_what_the_map_routes(
@@ -228,6 +232,10 @@ def test_located_fills_only_what_is_missing() -> None:
         host="kept.example",
     )
     assert partial.script_root is None, "the original is left as it was"
+    hosted = UrlRequest("post", external=True, script_root="/x", host="h.example")
+    assert hosted.located("https://b.example/site") == UrlRequest(
+        "post", external=True, script_root="/x", scheme="https", host="h.example"
+    )
     assert UrlRequest("post").located() == UrlRequest("post", script_root="")
 
 

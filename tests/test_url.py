@@ -426,10 +426,14 @@ def test_remembered_urls_depend_on_endpoint_target_asker_and_values(
 ) -> None:
     party, _root_urls, _blog_urls = counting_site(make_party)
     root = party.member("root").operator
+    blog = party.member("blog").operator
     cases = [
         (party.url_for, ("blog:post",), {"id": 1}, "/blog/post/id=1:int"),
         (party.url_for, ("post",), {"id": 1}, "/post/id=1:int"),
         (root.url_for, ("post",), {"id": 1}, "/blog/post/id=1:int"),  # skips itself
+        (blog.url_for, ("post",), {"id": 1}, "/post/id=1:int"),
+        (party.url_for, ("post",), {"id": 2, "q": 1}, "/post/id=2:int,q=1:int"),
+        (party.url_for, ("post",), {"id": True, "q": 1}, "/post/id=True:bool,q=1:int"),
         (party.url_for, ("tag",), {"id": 1}, "/tag/id=1:int"),
         (party.url_for, ("post",), {"id": 2}, "/post/id=2:int"),
         (party.url_for, ("post",), {"id": True}, "/post/id=True:bool"),
@@ -447,7 +451,6 @@ def test_remembered_urls_depend_on_endpoint_target_asker_and_values(
     ]
     from wsgi_party import request_scope
 
-    blog = party.member("blog").operator
     environ = {"SCRIPT_NAME": "", "HTTP_HOST": "h.example", "wsgi.url_scheme": "http"}
     for scope in (None, (blog, environ)):  # outside any request, and inside one
         for _ in range(2):  # built, then remembered
@@ -557,3 +560,23 @@ def test_a_member_endpoint_may_itself_contain_a_colon(make_party: MakeParty) -> 
     with pytest.raises(UrlBuildError, match="member 'blog' could not build") as info:
         party.url_for("blog:admin:nowhere")
     assert info.value.asked == ("blog",)
+
+
+def test_clear_url_cache_works_with_any_url_handlers_or_none(make_party: MakeParty) -> None:
+    party, _root_urls, blog_urls = counting_site(make_party)  # handlers without cache_clear
+    party.url_for("blog:post", id=1)
+    party.clear_url_cache()
+    party.url_for("blog:post", id=1)
+    assert blog_urls.builds == 2
+    make_party(refusing_app, ()).clear_url_cache()  # no url service at all
+
+
+def test_without_any_host_information_the_host_is_localhost(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party = party_site(make_party)
+    root = party.member("root").operator
+    with request_scope(root, {"SCRIPT_NAME": ""}):
+        assert root.url_for("blog:post", id=1, _external=True) == "http://localhost/blog/post/1"
+    with request_scope(root, {"SCRIPT_NAME": "", "SERVER_NAME": "s.example", "SERVER_PORT": "80"}):
+        assert root.url_for("blog:post", id=1, _external=True) == "http://s.example/blog/post/1"
