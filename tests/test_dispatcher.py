@@ -307,3 +307,10 @@ def test_a_default_with_the_path_for_other_methods_does_not_take_the_request(
     assert response.status_code == 405
     assert response.headers["Allow"] == "PUT", "the new app answered, not the default"
     assert Client(party).post("/reviews/1").get_data(as_text=True).startswith("Old:review")
+
+
+def test_the_dispatchers_own_404_is_plain_text(make_party: MakeParty) -> None:
+    response = Client(make_party(RouteDispatcher({"new": new()}))).get("/nowhere")
+    assert response.status == "404 Not Found"
+    assert response.get_data() == b"404 Not Found\n"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"

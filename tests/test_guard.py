@@ -110,3 +110,15 @@ def test_malformed_environ_without_path_info_passes_through(
     assert info.value.args == ("PATH_INFO",)
     assert info.traceback[-1].name == "needs_path_info"
     assert statuses == []
+
+
+def test_the_partys_own_404_is_plain_text_with_its_length(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    party = make_party(DispatcherMiddleware(werkzeug_member("Shop"), {}))
+    response = Client(party).get("/__invite__/")
+    assert response.status == "404 Not Found"
+    assert response.get_data() == b"404 Not Found\n"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Length"] == "14"
+    assert "Allow" not in response.headers
