@@ -748,3 +748,75 @@ def test_a_party_member_outside_any_party_serves_its_app_unchanged() -> None:
     client = Client(member)
     assert client.get("/post/3").get_data(as_text=True).startswith("Alone:post")
     assert client.get("/__invite__/").status_code == 404, "no operator: the app's own answer"
+
+
+def test_every_way_of_asking_names_the_failing_handler_and_a_runaway_service(
+    make_party: MakeParty,
+) -> None:
+    def broken(payload: object) -> str:
+        raise ValueError("boom")
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": broken})})
+    )
+    for ask in (
+        lambda: party.ask_around("svc", None),
+        lambda: party.ask_first("svc", None),
+        lambda: party.ask("x", "svc", None),
+    ):
+        with pytest.raises(ValueError, match="boom") as info:
+            ask()
+        assert info.value.__notes__[-1] == f"raised by the 'svc' handler {broken!r} of member 'x'"
+
+    party.connect("loop", lambda payload: party.ask_first("loop", payload))
+    with pytest.raises(RecursiveAsk, match=r"^asking 'loop' recursed without end"):
+        party.ask_first("loop", None)
+    x = party.member("x").operator
+    x.connect("deep", lambda payload: party.ask("x", "deep", payload))
+    with pytest.raises(RecursiveAsk, match=r"^asking 'deep' recursed without end"):
+        party.ask("x", "deep", None)
+
+
+def test_a_member_whose_handlers_all_pass_says_it_had_no_answer(make_party: MakeParty) -> None:
+    def skip(payload: object) -> str:
+        raise HighAndDry
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": skip})})
+    )
+    with pytest.raises(NoAnswer) as info:
+        party.ask("x", "svc", None)
+    assert str(info.value) == "member 'x' had no answer for 'svc'"
+    with pytest.raises(NoAnswer) as offer:
+        party.ask("x", "nothing", None)
+    assert str(offer.value) == (
+        "member 'x' offers no service 'nothing' (it offers: svc, url, ping, routes, match)"
+    )
+
+
+def test_a_declined_invitation_records_its_path(make_party: MakeParty) -> None:
+    member = werkzeug_member("Shop")
+    make_party(DispatcherMiddleware(refusing_app, {"/shop": member}))
+    second = make_party(DispatcherMiddleware(refusing_app, {"/shop": member}))
+    assert [d.path for d in second.declined] == ["/__invite__/", "/shop/__invite__/"]
+
+
+def test_an_invite_answering_a_server_error_says_where_to_look() -> None:
+    def failing(environ: t.Any, start_response: t.Any) -> list[bytes]:
+        start_response("503 Service Unavailable", [])
+        return [b""]
+
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(failing)
+    assert str(info.value) == (
+        "the invitation to '/__invite__/' answered '503 Service Unavailable'; the app's"
+        " invite route failed (see the app's own error log)"
+    )
+
+
+def test_a_closed_party_sends_no_invitations(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    party.close()
+    with pytest.raises(PartyClosed) as info:
+        party.send_invitations([INVITE_PATH])
+    assert str(info.value) == "cannot send invitations through a closed party"
