@@ -47,8 +47,14 @@ def test_the_proxy_is_bound_to_the_member_handling_the_request(
 
 
 def test_outside_a_request_the_proxy_raises_a_clear_error() -> None:
-    with pytest.raises(NoPartylineContext, match="only bound while a party member handles"):
+    with pytest.raises(NoPartylineContext) as info:
         partyline.ask_around("ping", None)
+    # The message says when it is bound, by what, and what to use instead.
+    assert str(info.value) == (
+        "wsgi_party.partyline is only bound while a party member handles a request"
+        " (FlaskParty, wsgi_party.pyramid, wsgi_party.django or PartyMember bind it);"
+        " outside a request, ask the WSGIParty itself"
+    )
     assert issubclass(NoPartylineContext, RuntimeError)
 
 
@@ -89,3 +95,16 @@ def test_nested_scopes_restore_the_outer_one(make_party: t.Callable[..., WSGIPar
             assert partyline.name == "b"
         assert partyline.name == "a"
     assert current_scope() is None
+
+
+def test_scopes_and_operators_describe_themselves(make_party: t.Callable[..., WSGIParty]) -> None:
+    party = make_party(two_members())
+    b = party.member("b").operator
+    assert repr(party) == "<WSGIParty ready members=[a, b]>"
+    assert repr(b) == "<PartylineOperator 'b' at '/b'>"
+    assert repr(party.member("a").operator) == "<PartylineOperator 'a' at '/'>"
+    with request_scope(b, {"PATH_INFO": "/x"}) as scope:
+        assert repr(scope) == "<RequestScope <PartylineOperator 'b' at '/b'> '/x'>"
+    party.close()
+    assert repr(party) == "<WSGIParty closed members=[]>"
+    assert repr(b) == "<PartylineOperator 'b' at '/b' closed>"

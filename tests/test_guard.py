@@ -79,18 +79,46 @@ def test_custom_invite_paths_are_guarded_too(make_party: t.Callable[..., WSGIPar
     client = Client(party)
     assert client.get("/join-party").status_code == 404
     assert client.get("/JOIN-PARTY/").status_code == 404
+    for spelling in ("//join-party", "/join-party//", "/join%2Dparty", "\\join-party"):
+        environ = create_environ("/")
+        environ["PATH_INFO"] = spelling
+        _body, status, _headers = run_wsgi_app(party, environ, buffered=True)
+        assert status.startswith("404"), spelling
     assert client.get("/join").status_code == 200
 
 
 def test_malformed_environ_without_path_info_passes_through(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:
-    app = InviteEcho()
-    party = make_party(app)
+    reached: list[dict[str, t.Any]] = []
+
+    def needs_path_info(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        if "partyline" in environ:
+            environ["partyline"].connect("ping", lambda payload: "pong")
+            start_response("200 OK", [])
+            return [b""]
+        reached.append(dict(environ))
+        return [environ["PATH_INFO"].encode()]  # the app itself needs PATH_INFO
+
+    party = make_party(needs_path_info)
     statuses: list[str] = []
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/ok"}
-    del environ["PATH_INFO"]
-    with pytest.raises(KeyError):
-        # The app itself needs PATH_INFO; the middleware must not be what fails.
+    environ = {"REQUEST_METHOD": "GET"}
+    with pytest.raises(KeyError) as info:
         party(environ, lambda status, headers: statuses.append(status))
+    # The middleware let the request through untouched; the app is what failed.
+    assert reached == [{"REQUEST_METHOD": "GET"}]
+    assert info.value.args == ("PATH_INFO",)
+    assert info.traceback[-1].name == "needs_path_info"
     assert statuses == []
+
+
+def test_the_partys_own_404_is_plain_text_with_its_length(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    party = make_party(DispatcherMiddleware(werkzeug_member("Shop"), {}))
+    response = Client(party).get("/__invite__/")
+    assert response.status == "404 Not Found"
+    assert response.get_data() == b"404 Not Found\n"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Length"] == "14"
+    assert "Allow" not in response.headers

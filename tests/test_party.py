@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import threading
+import time
+import types
 import typing as t
 
 import pytest
@@ -19,7 +23,9 @@ from wsgi_party import (
     InvitationError,
     NoAnswer,
     NoSuchMember,
+    NoSuchServiceName,
     PartyClosed,
+    PartylineException,
     PartyMember,
     Pong,
     RecursiveAsk,
@@ -86,6 +92,55 @@ def test_duplicate_names_fail_naming_both_invite_paths() -> None:
     assert "'same'" in message
     assert "'/__invite__/'" in message
     assert "'/b/__invite__/'" in message
+
+
+@pytest.mark.parametrize("name", ["shop:v2", ":", "blog:"])
+def test_a_member_name_with_a_colon_is_refused_at_join(name: str) -> None:
+    # "member:endpoint" targets a member, so such a name could never be targeted.
+    shop = werkzeug_member("Shop", name=name)
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(DispatcherMiddleware(refusing_app, {"/shop": shop}))
+    message = str(info.value)
+    assert repr(name) in message
+    assert "'/shop/__invite__/'" in message
+    assert "without ':'" in message
+    assert shop.operator is None, "the refused app joined nothing"
+
+
+def test_join_order_is_the_root_then_the_mounts_in_order_of_their_paths(
+    make_party: MakeParty,
+) -> None:
+    # Given in no particular order; werkzeug's dispatcher keeps no order of
+    # its own (it matches the longest prefix), so the party sorts the mounts,
+    # a nested dispatcher's members coming right after its own root.
+    inner = DispatcherMiddleware(
+        werkzeug_member("Api"), {"/v2": webob_member(), "/v1": webob_member()}
+    )
+    app = DispatcherMiddleware(
+        werkzeug_member("Root"),
+        {"/zoo": webob_member(), "/api": inner, "/blog": werkzeug_member("Blog")},
+    )
+    party = make_party(app)
+    order = ["root", "api", "api.v1", "api.v2", "blog", "zoo"]
+    assert [m.name for m in party.members] == order
+    assert [a.member for a in party.ask_around("ping", None)] == order
+    zoo = party.member("zoo").operator
+    assert [a.member for a in zoo.ask_around("ping", None)] == order[:-1]
+    # A bare endpoint is asked around: the first member in join order answers.
+    assert party.url_for("post", id=1) == "/post/1"
+    assert party.ask_around("url", ("post", {"id": 1})) == [
+        "/post/1",
+        "/api/post/1",
+        "/blog/post/1",
+    ]
+
+
+def test_join_order_of_a_route_dispatcher_is_the_order_given(make_party: MakeParty) -> None:
+    from wsgi_party import RouteDispatcher
+
+    members = {"zoo": webob_member(), "blog": werkzeug_member("Blog"), "api": webob_member()}
+    party = make_party(RouteDispatcher(members, default="zoo"))
+    assert [a.member for a in party.ask_around("ping", None)] == ["zoo", "blog", "api"]
 
 
 def test_a_failed_bootstrap_releases_the_members_it_admitted(make_party: MakeParty) -> None:
@@ -309,27 +364,71 @@ def test_lazy_party_invites_on_first_ask(make_party: MakeParty) -> None:
 
 
 def test_64_threads_arriving_together_bootstrap_exactly_once(make_party: MakeParty) -> None:
-    app, invited = counting_site()
+    threads_count = 64
+    invited: list[str] = []
+    crowd: list[int] = []
+
+    def others_inside_the_party() -> int:
+        """Threads other than this one that are running the party's own code."""
+        me = threading.get_ident()
+        return sum(
+            1
+            for ident, frame in sys._current_frames().items()
+            if ident != me and _runs_party_code(frame)
+        )
+
+    def slow_invite(member: PartyMember) -> t.Callable[..., t.Any]:
+        def app(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+            if "partyline" in environ:
+                invited.append(environ["SCRIPT_NAME"])
+                if not crowd:
+                    # Hold the first invitation until every other thread has
+                    # reached the party and is waiting for the bootstrap.
+                    deadline = time.monotonic() + 60
+                    while others_inside_the_party() < threads_count - 1:
+                        assert time.monotonic() < deadline, (
+                            f"only {others_inside_the_party()} of {threads_count - 1}"
+                            " threads reached the party within 60 s"
+                        )
+                        time.sleep(0.001)
+                    crowd.append(others_inside_the_party())
+            return member(environ, start_response)
+
+        return app
+
+    app = DispatcherMiddleware(
+        slow_invite(werkzeug_member("Shop")), {"/blog": slow_invite(werkzeug_member("Blog"))}
+    )
     party = make_party(app, lazy=True)
-    barrier = threading.Barrier(64)
+    barrier = threading.Barrier(threads_count)
     statuses: list[int] = []
     errors: list[BaseException] = []
 
     def request() -> None:
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             statuses.append(Client(party).get("/post/1").status_code)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=request) for _ in range(64)]
+    threads = [threading.Thread(target=request) for _ in range(threads_count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request never finished"
     assert errors == []
-    assert statuses == [200] * 64
-    assert sorted(invited) == ["", "/blog"]
+    assert crowd == [threads_count - 1], "every other thread waited on the bootstrap"
+    assert statuses == [200] * threads_count
+    assert invited == ["", "/blog"], "each invitation was sent once, root first"
+
+
+def _runs_party_code(frame: types.FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(os.path.join("wsgi_party", "_party.py")):
+            return True
+        frame = frame.f_back
+    return False
 
 
 # -- fork ----------------------------------------------------------------------
@@ -398,3 +497,326 @@ def test_invitation_objects_deliver_to_an_app_directly(make_party: MakeParty) ->
     (only,) = party.members
     assert (only.name, only.script_name) == ("direct", "/direct")
     assert party.url_for("direct:post", id=2) == "/direct/post/2"
+
+
+# -- bookkeeping and what errors say ---------------------------------------------
+
+
+def test_disconnecting_a_handler_that_is_not_connected_names_the_service(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    with pytest.raises(LookupError, match=r"is not connected to service 'ping'"):
+        party.disconnect("ping", print)
+    with pytest.raises(LookupError, match=r"is not connected to service 'nothing'"):
+        party.disconnect("nothing", print)
+    assert len(party.ask_around("ping", None)) == 3, "nothing else was disconnected"
+
+
+def test_a_handler_serving_two_services_stays_the_members_own_until_both_go(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+
+    def both(payload: object) -> str:
+        return "blog's own"
+
+    blog.connect("first", both)
+    blog.connect("second", both)
+    blog.disconnect("first", both)
+    assert both in blog.handlers
+    assert blog.ask_around("second", None) == [], "a member never answers itself"
+    assert party.ask_around("second", None) == ["blog's own"]
+    blog.disconnect("second", both)
+    assert both not in blog.handlers
+    assert "second" not in blog.services
+
+
+def test_an_operator_asks_one_member_by_name(make_party: MakeParty) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    assert blog.ask("status", "ping", None).member == "status"
+    assert blog.ask("blog", "ping", None).member == "blog", "a targeted ask may reach itself"
+    root = party.member("root").operator
+    assert root.ask("blog", "match", ("GET", "/post/1")).endpoint == "post"
+    assert root.ask_first("match", ("GET", "/post/1")).member == "blog"
+
+
+def test_a_declined_invitation_is_logged_with_path_and_reason(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("Blog")}))
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    assert record.getMessage() == (
+        "invitation to '/__invite__/' declined: answered '404 Not Found' and connected no handler"
+    )
+
+
+def test_names_of_a_failed_send_invitations_are_free_again(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    first, second = werkzeug_member("First"), werkzeug_member("Second")
+    with pytest.raises(InvitationError, match="two members are named 'same'"):
+        party.send_invitations(
+            [
+                Invitation(INVITE_PATH, first, "/first", "same"),
+                Invitation(INVITE_PATH, second, "/second", "same"),
+            ]
+        )
+    assert party.members == ()
+    party.send_invitations([Invitation(INVITE_PATH, second, "/second", "same")])
+    assert [(m.name, m.script_name) for m in party.members] == [("same", "/second")]
+    assert party.url_for("same:post", id=1) == "/second/post/1"
+
+
+def test_a_closed_party_says_so_when_asked(make_party: MakeParty) -> None:
+    party = make_party(site())
+    party.close()
+    for ask in (
+        lambda: party.ask("blog", "ping", None),
+        lambda: party.ask_around("ping", None),
+        lambda: party.url_for("blog:post", id=1),
+    ):
+        with pytest.raises(PartyClosed, match=r"^this party is closed; create a new WSGIParty$"):
+            ask()
+
+
+def test_a_runaway_ask_says_what_to_look_for(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    party.connect("loop", lambda payload: party.ask_around("loop", payload))
+    with pytest.raises(RecursiveAsk) as info:
+        party.ask_around("loop", None)
+    assert str(info.value) == (
+        "asking 'loop' recursed without end: a handler keeps asking the partyline"
+        " again from inside its own answer (a loop between handlers?)"
+    )
+
+
+def test_match_payloads_must_be_a_match_request_or_a_pair(make_party: MakeParty) -> None:
+    party = make_party(site())
+    assert party.ask("blog", "match", ("GET", "/post/1")).endpoint == "post"
+    for bad in (["GET", "/post/1"], ("GET",), {"GET": 1, "/": 2}, "GET /"):
+        with pytest.raises(PartylineException, match="a 'match' payload must be") as info:
+            party.ask("blog", "match", bad)
+        assert repr(bad) in str(info.value)
+
+
+def test_a_member_without_the_route_says_so(make_party: MakeParty) -> None:
+    party = make_party(site())
+    (match,) = party.member("blog").operator.services["match"]
+    with pytest.raises(HighAndDry, match=r"^member 'blog' has no route for GET /nowhere$"):
+        match(("GET", "/nowhere"))
+
+
+def test_unknown_services_and_members_are_named_with_what_there_is(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    with pytest.raises(NoSuchServiceName) as service:
+        party.ask_around("nothing", None)
+    assert str(service.value) == (
+        "no handler is connected for service 'nothing' (services: 'url', 'ping', 'routes', 'match')"
+    )
+    with pytest.raises(NoSuchMember) as member:
+        party.member("nobody")
+    assert str(member.value) == "no member is named 'nobody' (members: 'root', 'blog', 'status')"
+    with pytest.raises(NoAnswer) as offer:
+        party.ask("status", "url", None)
+    assert str(offer.value) == "member 'status' offers no service 'url' (it offers: ping)"
+    with pytest.raises(InvalidServiceName, match="non-empty string, got 3"):
+        party.ask("status", 3, None)  # type: ignore[arg-type]
+    empty = make_party(refusing_app, ())
+    with pytest.raises(NoSuchServiceName, match=r"'ping' \(services: none\)"):
+        empty.ask_around("ping", None)
+    with pytest.raises(NoSuchMember, match=r"'x' \(members: none\)"):
+        empty.ask("x", "ping", None)
+
+
+def test_an_operator_never_gets_its_own_first_answer(make_party: MakeParty) -> None:
+    party = make_party(site())
+    root = party.member("root").operator
+    assert root.ask_first("ping", None).member == "blog"
+    assert [a.member for a in root.ask_around("ping", None)] == ["blog", "status"]
+
+
+def test_discovery_recurses_into_a_dispatcher_at_the_root() -> None:
+    inner = DispatcherMiddleware(werkzeug_member("Root"), {"/a": werkzeug_member("A")})
+    found = discover(DispatcherMiddleware(inner, {"/b": werkzeug_member("B")}))
+    assert [i.path for i in found] == ["/__invite__/", "/a/__invite__/", "/b/__invite__/"]
+
+
+def test_mounts_name_their_members_with_every_character_but_the_slashes(
+    make_party: MakeParty,
+) -> None:
+    app = DispatcherMiddleware(refusing_app, {"/Xray/v1": webob_member(), "/X": webob_member()})
+    assert [m.name for m in make_party(app).members] == ["X", "Xray.v1"]
+
+
+def test_requests_without_script_name_are_dispatched_to_their_mount(
+    make_party: MakeParty,
+) -> None:
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    seen: list[tuple[str, str]] = []
+
+    def blog(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        seen.append((environ["SCRIPT_NAME"], environ["PATH_INFO"]))
+        start_response("200 OK", [])
+        return [b""]
+
+    party = make_party(DispatcherMiddleware(refusing_app, {"/blog": blog}), ())
+    environ = create_environ("/blog/post/1")
+    del environ["SCRIPT_NAME"]
+    run_wsgi_app(party, environ, buffered=True)
+    assert seen == [("/blog", "/post/1")]
+
+
+def test_who_was_asked_is_named_when_nobody_answers(make_party: MakeParty) -> None:
+    def skip(payload: object) -> str:
+        raise HighAndDry
+
+    def skip_too(payload: object) -> str:
+        raise HighAndDry
+
+    party = make_party(
+        DispatcherMiddleware(
+            werkzeug_member("Root", services={"svc": skip}),
+            {"/x": werkzeug_member("X", services={"svc": skip_too})},
+        )
+    )
+    root = party.member("root").operator
+    with pytest.raises(NoAnswer) as info:
+        root.ask_first("svc", None)
+    assert str(info.value) == "nobody answered 'svc': asked member 'x'"
+    x = party.member("x").operator
+    x.disconnect("svc", x.services["svc"][0])
+    with pytest.raises(NoAnswer) as alone:
+        root.ask_first("svc", None)
+    assert str(alone.value) == "nobody answered 'svc': asked nobody (no other member offers it)"
+    party.connect("svc", skip_too)
+    with pytest.raises(NoAnswer, match=r"asked a handler connected to the party directly$"):
+        root.ask_first("svc", None)
+
+
+def test_a_closed_operator_and_party_refuse_new_handlers_naming_them(
+    make_party: MakeParty,
+) -> None:
+    party = make_party(site())
+    blog = party.member("blog").operator
+    with pytest.raises(InvalidServiceName, match=r"got 3 \(member 'blog'\)"):
+        blog.connect(3, print)  # type: ignore[arg-type]
+    party.close()
+    with pytest.raises(PartyClosed, match=r"^the operator of member 'blog' is closed$"):
+        blog.connect("ping", print)
+    with pytest.raises(PartyClosed, match=r"^cannot connect to service 'ping': party closed$"):
+        party.connect("ping", print)
+
+
+def test_an_invite_path_must_be_a_path(make_party: MakeParty) -> None:
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(refusing_app, invites=["__invite__/"])
+    assert str(info.value) == (
+        "an invite path must be a string starting with '/', got '__invite__/'"
+    )
+
+
+def test_an_app_invited_directly_sees_its_mount_and_its_response_is_closed(
+    make_party: MakeParty,
+) -> None:
+    seen: list[tuple[str, str]] = []
+    closed: list[bool] = []
+
+    class Body(list[bytes]):
+        def close(self) -> None:
+            closed.append(True)
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> Body:
+        seen.append((environ["SCRIPT_NAME"], environ["PATH_INFO"]))
+        environ["partyline"].connect("ping", lambda payload: "pong")
+        start_response("200 OK", [])
+        return Body([b"joined"])
+
+    party = make_party(refusing_app, (Invitation(INVITE_PATH, app, "/direct", "direct"),))
+    assert [m.name for m in party.members] == ["direct"]
+    assert seen == [("/direct", INVITE_PATH)]
+    assert closed == [True]
+
+
+def test_a_party_member_outside_any_party_serves_its_app_unchanged() -> None:
+    member = werkzeug_member("Alone")
+    client = Client(member)
+    assert client.get("/post/3").get_data(as_text=True).startswith("Alone:post")
+    assert client.get("/__invite__/").status_code == 404, "no operator: the app's own answer"
+
+
+def test_every_way_of_asking_names_the_failing_handler_and_a_runaway_service(
+    make_party: MakeParty,
+) -> None:
+    def broken(payload: object) -> str:
+        raise ValueError("boom")
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": broken})})
+    )
+    for ask in (
+        lambda: party.ask_around("svc", None),
+        lambda: party.ask_first("svc", None),
+        lambda: party.ask("x", "svc", None),
+    ):
+        with pytest.raises(ValueError, match="boom") as info:
+            ask()
+        assert info.value.__notes__[-1] == f"raised by the 'svc' handler {broken!r} of member 'x'"
+
+    party.connect("loop", lambda payload: party.ask_first("loop", payload))
+    with pytest.raises(RecursiveAsk, match=r"^asking 'loop' recursed without end"):
+        party.ask_first("loop", None)
+    x = party.member("x").operator
+    x.connect("deep", lambda payload: party.ask("x", "deep", payload))
+    with pytest.raises(RecursiveAsk, match=r"^asking 'deep' recursed without end"):
+        party.ask("x", "deep", None)
+
+
+def test_a_member_whose_handlers_all_pass_says_it_had_no_answer(make_party: MakeParty) -> None:
+    def skip(payload: object) -> str:
+        raise HighAndDry
+
+    party = make_party(
+        DispatcherMiddleware(refusing_app, {"/x": werkzeug_member("X", services={"svc": skip})})
+    )
+    with pytest.raises(NoAnswer) as info:
+        party.ask("x", "svc", None)
+    assert str(info.value) == "member 'x' had no answer for 'svc'"
+    with pytest.raises(NoAnswer) as offer:
+        party.ask("x", "nothing", None)
+    assert str(offer.value) == (
+        "member 'x' offers no service 'nothing' (it offers: svc, url, ping, routes, match)"
+    )
+
+
+def test_a_declined_invitation_records_its_path(make_party: MakeParty) -> None:
+    member = werkzeug_member("Shop")
+    make_party(DispatcherMiddleware(refusing_app, {"/shop": member}))
+    second = make_party(DispatcherMiddleware(refusing_app, {"/shop": member}))
+    assert [d.path for d in second.declined] == ["/__invite__/", "/shop/__invite__/"]
+
+
+def test_an_invite_answering_a_server_error_says_where_to_look() -> None:
+    def failing(environ: t.Any, start_response: t.Any) -> list[bytes]:
+        start_response("503 Service Unavailable", [])
+        return [b""]
+
+    with pytest.raises(InvitationError) as info:
+        WSGIParty(failing)
+    assert str(info.value) == (
+        "the invitation to '/__invite__/' answered '503 Service Unavailable'; the app's"
+        " invite route failed (see the app's own error log)"
+    )
+
+
+def test_a_closed_party_sends_no_invitations(make_party: MakeParty) -> None:
+    party = make_party(refusing_app, ())
+    party.close()
+    with pytest.raises(PartyClosed) as info:
+        party.send_invitations([INVITE_PATH])
+    assert str(info.value) == "cannot send invitations through a closed party"

@@ -18,9 +18,8 @@ Examples are bounded so that the file runs in well under 30 seconds.
 
 from __future__ import annotations
 
-import contextlib
 import typing as t
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,9 +30,14 @@ from werkzeug.test import create_environ, run_wsgi_app
 from tests.sites.party_site import ROUTES, Site, WerkzeugApp, build_site, make_map
 from wsgi_party import (
     INVITE_PATH,
+    InvalidServiceName,
     MatchRequest,
+    NoAnswer,
+    NoSuchMember,
+    NoSuchServiceName,
     PartylineException,
     PartyMember,
+    UrlBuildError,
     UrlRequest,
     WSGIParty,
 )
@@ -118,28 +122,106 @@ def members(site: Site) -> list[str]:
 # -- documented exceptions only ---------------------------------------------------------
 
 
+_AROUND = object()
+
+
+def expected_error(site: Site, service: object, member: object = _AROUND) -> type[Exception] | None:
+    """The documented error for asking ``service`` (of ``member``, for a targeted ask).
+
+    ``None`` when the service exists and the ask reaches its handlers.
+    """
+    targeted = member is not _AROUND
+    if targeted and not (isinstance(member, str) and member in members(site)):
+        return NoSuchMember
+    if not isinstance(service, str) or not service:
+        return InvalidServiceName
+    if targeted:
+        return None if service in site.party.member(t.cast(str, member)).services else NoAnswer
+    return None if service in site.party.handlers else NoSuchServiceName
+
+
+#: Each documented exception also derives from the built-in base that a
+#: caller catching the built-in one expects.
+BUILTIN_BASES: dict[type[Exception], type[Exception]] = {
+    InvalidServiceName: ValueError,
+    NoSuchMember: LookupError,
+    NoAnswer: LookupError,
+    UrlBuildError: LookupError,
+}
+
+
+def check_documented_bases(exc: PartylineException) -> None:
+    for documented, builtin in BUILTIN_BASES.items():
+        if isinstance(exc, documented):
+            assert isinstance(exc, builtin), (type(exc), builtin)
+
+
 @SETTINGS
 @given(service=names, payload=st.one_of(url_payloads, payloads), data=st.data())
-def test_asking_anything_raises_only_partyline_exceptions(
+def test_asking_anything_raises_only_the_documented_partyline_exceptions(
     site: Site, service: t.Any, payload: t.Any, data: st.DataObject
 ) -> None:
     party = site.party
     member = data.draw(st.one_of(st.sampled_from(members(site)), names), label="member")
-    operator = party.member(data.draw(st.sampled_from(members(site)), label="asker")).operator
-    for ask in (
-        lambda: party.ask_around(service, payload),
-        lambda: party.ask_first(service, payload),
-        lambda: party.ask(member, service, payload),
-        lambda: operator.ask_around(service, payload),
-        lambda: operator.ask_first(service, payload),
-    ):
-        with contextlib.suppress(PartylineException):
-            ask()
+    asker = data.draw(st.sampled_from(members(site)), label="asker")
+    operator = party.member(asker).operator
+    asks: list[tuple[t.Callable[[], object], type[Exception] | None]] = [
+        (lambda: party.ask_around(service, payload), expected_error(site, service)),
+        (lambda: party.ask_first(service, payload), expected_error(site, service)),
+        (lambda: party.ask(member, service, payload), expected_error(site, service, member)),
+        (lambda: operator.ask_around(service, payload), expected_error(site, service)),
+        (lambda: operator.ask_first(service, payload), expected_error(site, service)),
+    ]
+    for ask, expected in asks:
+        try:
+            answer = ask()
+        except PartylineException as exc:
+            check_documented_bases(exc)
+            if expected is not None:
+                assert type(exc) is expected, (type(exc), expected)
+                # The message names what was wrong.
+                assert repr(member if expected is NoSuchMember else service) in str(exc)
+            continue
+        assert expected is None, f"{expected.__name__} was not raised"
+        if service == "ping":
+            assert answer == "pong" or answer == ["pong"] * len(answer)
+
+
+def fragment_of(anchor: str) -> str:
+    """The ``#fragment`` Flask's ``url_for`` writes for ``anchor``."""
+    return quote(anchor, safe="%!#$&'()*+,/:;=?@")
+
+
+def check_url_shape(url: object, request: UrlRequest) -> None:
+    """What every URL the party builds outside a request looks like.
+
+    A relative URL (the site has no ``base_url``) rooted at ``/``, under the
+    mount of a member that has the endpoint (the named member's, for
+    ``member:endpoint``), ending with the anchor when one was asked for.
+    """
+    assert isinstance(url, str)
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("", ""), url
+    assert parts.path.startswith("/"), url
+    target, _, _rest = request.endpoint.partition(":")
+    if target in ROUTES:
+        mounts = [ROUTES[target][0]]
+    else:
+        mounts = [
+            mount
+            for mount, rules in ROUTES.values()
+            if any(e == request.endpoint for _rule, e in rules)
+        ]
+    assert any((parts.path + "/").startswith(mount + "/") for mount in mounts), (url, mounts)
+    if request.anchor is not None:
+        assert url.endswith("#" + fragment_of(request.anchor)), url
+    else:
+        assert "#" not in url, url
 
 
 @SETTINGS
 @given(payload=url_payloads, asker=st.one_of(st.none(), st.sampled_from(["shop", "flask"])))
-def test_any_url_payload_answers_a_string_or_a_partyline_exception(
+def test_any_url_payload_answers_a_url_of_a_member_with_the_endpoint(
     site: Site, payload: t.Any, asker: str | None
 ) -> None:
     party = site.party
@@ -150,19 +232,23 @@ def test_any_url_payload_answers_a_string_or_a_partyline_exception(
     ):
         try:
             answers = ask()
-        except PartylineException:
+        except PartylineException as exc:
+            check_documented_bases(exc)
             continue
-        assert all(isinstance(answer, str) for answer in answers)
+        request = UrlRequest.coerce(payload)  # it answered, so the payload is one
+        for answer in answers:
+            check_url_shape(answer, request)
 
 
 @SETTINGS
 @given(endpoint=endpoints, values=st.dictionaries(st.text(max_size=6), scalars, max_size=4))
-def test_url_for_any_endpoint_and_values_builds_or_raises_a_partyline_exception(
+def test_url_for_any_endpoint_builds_a_member_url_or_raises_a_documented_error(
     site: Site, endpoint: str, values: dict[str, t.Any]
 ) -> None:
     try:
         url = site.party.url_for(endpoint, **values)
-    except PartylineException:
+    except PartylineException as exc:
+        check_documented_bases(exc)
         return
     except (ValueError, TypeError) as exc:
         # A value the route's converter rejects (``id=""`` for ``<int:id>``):
@@ -170,8 +256,7 @@ def test_url_for_any_endpoint_and_values_builds_or_raises_a_partyline_exception(
         # caller with the documented note naming the member and the service.
         assert any("'url' handler" in note and "of member" in note for note in exc.__notes__)
         return
-    assert isinstance(url, str)
-    assert url.startswith("/") or url.startswith("http")
+    check_url_shape(url, UrlRequest.from_url_for(endpoint, dict(values)))
 
 
 @pytest.fixture(scope="module")
@@ -335,6 +420,9 @@ def test_a_built_url_routes_back_to_its_route_with_its_values(
     adapter = make_map(member).bind("localhost")
     matched, args = adapter.match(path[len(mount) :], "GET")
     assert (matched, args) == (endpoint, values)
+    # The member's own match service agrees: it claims the path, for that endpoint.
+    claim = site.party.ask(member, "match", MatchRequest("GET", path[len(mount) :]))
+    assert (claim.member, claim.endpoint, claim.allowed) == (member, endpoint, True)
     expected_query = {
         key: [str(v) for v in (value if isinstance(value, list) else [value])]
         for key, value in extra.items()

@@ -246,34 +246,58 @@ def test_first_concurrent_burst_bootstraps_a_lazy_party_once_per_process(
 # -- a killed worker ---------------------------------------------------------------------
 
 
+T = t.TypeVar("T")
+
+
+def wait_for(
+    what: str, probe: t.Callable[[], T | None], seconds: float, server: Server | None = None
+) -> T:
+    """Call ``probe`` until it returns something true; fail naming ``what`` after ``seconds``.
+
+    Each wait has its own bound, so a slow step never eats the time of the next.
+    The failure shows the ``server``'s log.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            log = server.log() if server is not None else ""
+            pytest.fail(f"{what}: not within {seconds:.0f} s\n{log}")
+        time.sleep(0.05)
+
+
 def test_a_worker_killed_mid_load_is_replaced_and_its_replacement_answers() -> None:
     with Server(gunicorn("--workers", "4", "--worker-class", "sync")) as server:
-        deadline = time.monotonic() + 30
-        while len(server.children()) < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        original = set(server.children())
-        assert len(original) == 4, server.log()
+
+        def four_workers() -> set[int] | None:
+            children = set(server.children())
+            return children if len(children) == 4 else None
+
+        original = wait_for("gunicorn started its 4 workers", four_workers, 60, server)
         outcome: list[LoadResult] = []
         loader = threading.Thread(
             target=lambda: outcome.append(run_load(server, requests=REQUESTS)), daemon=True
         )
         loader.start()
+
         # Kill a worker that has been answering, while the load is running.
-        while True:
-            answered = request(server.port, page_path(0))
-            victim = json.loads(answered.body)["pid"]
-            if victim in original or time.monotonic() > deadline:
-                break
+        def answering_worker() -> int | None:
+            pid = json.loads(request(server.port, page_path(0)).body)["pid"]
+            return pid if pid in original else None
+
+        victim = wait_for("one of the 4 workers answered", answering_worker, 60, server)
         assert loader.is_alive(), "the load was still running when the worker was killed"
         os.kill(victim, signal.SIGKILL)
-        loader.join(timeout=120)
-        assert not loader.is_alive()
-        while time.monotonic() < deadline:
-            replacements = set(server.children()) - original
-            if replacements:
-                break
-            time.sleep(0.05)
-        assert replacements, f"no worker replaced {victim}:\n{server.log()}"
+        loader.join(timeout=300)
+        assert not loader.is_alive(), "the load did not finish within 300 s"
+        replacements = wait_for(
+            f"gunicorn replaced the killed worker {victim}",
+            lambda: set(server.children()) - original,
+            60,
+            server,
+        )
         assert victim not in server.children()
         # Ask until the replacement answers (each request goes to any worker).
         fresh: list[Reply] = []
@@ -282,7 +306,7 @@ def test_a_worker_killed_mid_load_is_replaced_and_its_replacement_answers() -> N
             reply.index = i
             if json.loads(reply.body)["pid"] in replacements:
                 fresh.append(reply)
-            if len(fresh) >= 3 or time.monotonic() > deadline + 30:
+            if len(fresh) >= 3:
                 break
     (result,) = outcome
     # A sync worker handles one request at a time: at most that one is lost.

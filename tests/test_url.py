@@ -12,11 +12,13 @@ from werkzeug.test import Client
 
 from tests.apps import refusing_app, werkzeug_member
 from wsgi_party import (
+    HighAndDry,
     PartylineException,
     UrlBuildError,
     UrlRequest,
     WSGIParty,
     encode_query,
+    url_handler,
 )
 
 MakeParty = t.Callable[..., WSGIParty]
@@ -275,3 +277,306 @@ def test_remembered_urls_inside_a_request_follow_the_request(make_party: MakePar
     blog.disconnect("url", url)
     with request_scope(root, {"SCRIPT_NAME": ""}), pytest.raises(UrlBuildError):
         root.url_for("blog:post", id=1)
+
+
+# -- routes changed at run time ---------------------------------------------------------
+
+
+class MovingBlog:
+    """A member whose routes live in a dict the test changes at run time.
+
+    Its ``url`` handler says its builds depend on their values alone, so both
+    the party and the handler remember them: exactly the case
+    ``clear_url_cache()`` is documented for.
+    """
+
+    def __init__(self) -> None:
+        self.routes = {"post": "/post/{id}"}
+        self.builds = 0
+
+    def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
+        if endpoint not in self.routes:
+            raise HighAndDry(endpoint)
+        self.builds += 1
+        return self.routes[endpoint].format(id=values.pop("id"))
+
+    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        operator = environ.get("partyline")
+        if operator is not None and operator.join(self, name="blog"):
+            operator.connect("url", url_handler(operator, self.build_path, pure=lambda e: True))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+
+def moving_site(make_party: MakeParty) -> tuple[WSGIParty, MovingBlog]:
+    blog = MovingBlog()
+    return make_party(DispatcherMiddleware(refusing_app, {"/blog": blog})), blog
+
+
+def test_clear_url_cache_forgets_urls_remembered_by_the_party(make_party: MakeParty) -> None:
+    party, blog = moving_site(make_party)
+    assert party.url_for("blog:post", id=1) == "/blog/post/1"
+    blog.routes["post"] = "/articles/{id}"
+    assert party.url_for("blog:post", id=1) == "/blog/post/1", "remembered until cleared"
+    party.clear_url_cache()
+    assert party.url_for("blog:post", id=1) == "/blog/articles/1"
+    assert party.url_for("post", id=1) == "/blog/articles/1", "asked around too"
+
+
+def test_clear_url_cache_forgets_urls_remembered_by_each_url_handler(
+    make_party: MakeParty,
+) -> None:
+    party, blog = moving_site(make_party)
+    # Asked directly, the party remembers nothing: only the handler's own
+    # memory of its builds stands between the change and the new URL.
+    ask = lambda: party.ask_first("url", UrlRequest("post", {"id": 2}))  # noqa: E731
+    assert ask() == "/blog/post/2"
+    assert ask() == "/blog/post/2"
+    assert blog.builds == 1, "the second ask was answered from the handler's memory"
+    blog.routes["post"] = "/articles/{id}"
+    assert ask() == "/blog/post/2", "remembered until cleared"
+    party.clear_url_cache()
+    assert ask() == "/blog/articles/2"
+
+
+def test_clear_url_cache_forgets_urls_remembered_inside_requests(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party, blog = moving_site(make_party)
+    (blog_member,) = party.members
+    environ = {"SCRIPT_NAME": "/blog", "HTTP_HOST": "h.example", "wsgi.url_scheme": "http"}
+    with request_scope(blog_member.operator, environ):
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/post/3"
+        blog.routes["post"] = "/articles/{id}"
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/post/3"
+        party.clear_url_cache()
+        assert blog_member.operator.url_for("blog:post", id=3) == "/blog/articles/3"
+
+
+# -- remembered URLs are exact ------------------------------------------------------------
+
+
+class CountingUrls:
+    """A ``url`` service that counts its builds and says which endpoints are pure.
+
+    ``pure`` says whether an endpoint depends on its values alone; ``live``
+    does not (it carries a counter), so it must be built every time.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.builds = 0
+        self.pure = lambda endpoint: endpoint != "live"
+
+    def __call__(self, payload: object) -> str:
+        request = UrlRequest.coerce(payload)
+        endpoint = request.endpoint.rpartition(":")[2]
+        if endpoint not in ("post", "tag", "live"):
+            raise HighAndDry(endpoint)
+        self.builds += 1
+        if endpoint == "live":
+            return f"{request.script_root}{self.prefix}/live/{self.builds}"
+        shown = ",".join(f"{k}={v!r}:{type(v).__name__}" for k, v in request.values.items())
+        host = f"{request.scheme}://{request.host}" if request.external else ""
+        return f"{host}{request.script_root}{self.prefix}/{endpoint}/{shown}"
+
+
+def counting_member(prefix: str, name: str) -> tuple[t.Callable[..., t.Any], CountingUrls]:
+    urls = CountingUrls(prefix)
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        operator = environ.get("partyline")
+        if operator is not None and operator.join(app, name=name):
+            operator.connect("url", urls)
+        start_response("200 OK", [])
+        return [b""]
+
+    return app, urls
+
+
+def counting_site(
+    make_party: MakeParty, **kwargs: t.Any
+) -> tuple[WSGIParty, CountingUrls, CountingUrls]:
+    root, root_urls = counting_member("", "root")
+    blog, blog_urls = counting_member("/blog", "blog")
+    party = make_party(DispatcherMiddleware(root, {"/blog": blog}), **kwargs)
+    return party, root_urls, blog_urls
+
+
+def test_a_pure_link_is_built_once_then_remembered(make_party: MakeParty) -> None:
+    party, root_urls, blog_urls = counting_site(make_party)
+    first = party.url_for("blog:post", id=1)
+    assert party.url_for("blog:post", id=1) == first
+    assert party.url_for("post", id=1) == "/post/id=1:int", "asked around: the root answers"
+    assert party.url_for("post", id=1) == "/post/id=1:int"
+    assert (root_urls.builds, blog_urls.builds) == (1, 1)
+
+
+def test_an_endpoint_that_is_not_pure_is_built_every_time(make_party: MakeParty) -> None:
+    party, _root_urls, _blog_urls = counting_site(make_party)
+    assert party.url_for("blog:live") == "/blog/live/1"
+    assert party.url_for("blog:live") == "/blog/live/2"
+    # Asked around, every handler that could answer must be pure.
+    assert party.url_for("live") == "/live/1"
+    assert party.url_for("live") == "/live/2"
+
+
+def test_remembered_urls_depend_on_endpoint_target_asker_and_values(
+    make_party: MakeParty,
+) -> None:
+    party, _root_urls, _blog_urls = counting_site(make_party)
+    root = party.member("root").operator
+    blog = party.member("blog").operator
+    cases = [
+        (party.url_for, ("blog:post",), {"id": 1}, "/blog/post/id=1:int"),
+        (party.url_for, ("post",), {"id": 1}, "/post/id=1:int"),
+        (root.url_for, ("post",), {"id": 1}, "/blog/post/id=1:int"),  # skips itself
+        (blog.url_for, ("post",), {"id": 1}, "/post/id=1:int"),
+        (party.url_for, ("post",), {"id": 2, "q": 1}, "/post/id=2:int,q=1:int"),
+        (party.url_for, ("post",), {"id": True, "q": 1}, "/post/id=True:bool,q=1:int"),
+        (party.url_for, ("tag",), {"id": 1}, "/tag/id=1:int"),
+        (party.url_for, ("post",), {"id": 2}, "/post/id=2:int"),
+        (party.url_for, ("post",), {"id": True}, "/post/id=True:bool"),
+        (party.url_for, ("post",), {"id": 1, "q": 1}, "/post/id=1:int,q=1:int"),
+        (party.url_for, ("post",), {"id": 1, "q": 2}, "/post/id=1:int,q=2:int"),
+        (party.url_for, ("post",), {"id": 1, "q": 1.0}, "/post/id=1:int,q=1.0:float"),
+        (party.url_for, ("post",), {"id": 1, "q": 1, "r": 1}, "/post/id=1:int,q=1:int,r=1:int"),
+        (party.url_for, ("post",), {"id": 1, "q": 1, "r": 2}, "/post/id=1:int,q=1:int,r=2:int"),
+        (
+            party.url_for,
+            ("post",),
+            {"id": 1, "q": 1, "r": False},
+            "/post/id=1:int,q=1:int,r=False:bool",
+        ),
+    ]
+    from wsgi_party import request_scope
+
+    environ = {"SCRIPT_NAME": "", "HTTP_HOST": "h.example", "wsgi.url_scheme": "http"}
+    for scope in (None, (blog, environ)):  # outside any request, and inside one
+        for _ in range(2):  # built, then remembered
+            for url_for, args, values, expected in cases:
+                if scope is None:
+                    assert url_for(*args, **values) == expected
+                else:
+                    with request_scope(*scope):
+                        assert url_for(*args, **values) == expected
+
+
+def test_external_links_in_a_request_follow_that_requests_host(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party, _root_urls, _blog_urls = counting_site(make_party)
+    blog = party.member("blog").operator
+    for host in ("a.example", "b.example", "a.example"):
+        environ = {"SCRIPT_NAME": "/blog", "HTTP_HOST": host, "wsgi.url_scheme": "https"}
+        with request_scope(blog, environ):
+            for _ in range(2):
+                assert blog.url_for("post", id=1, _external=True) == f"https://{host}/post/id=1:int"
+                assert blog.url_for("post", id=1, _scheme="http") == f"http://{host}/post/id=1:int"
+
+
+# -- _scheme, hosts and ports --------------------------------------------------------------
+
+
+def test_scheme_implies_an_external_url_as_in_flask(make_party: MakeParty) -> None:
+    party = party_site(make_party, base_url="http://shop.example")
+    assert party.url_for("blog:post", id=1, _scheme="https") == "https://shop.example/blog/post/1"
+    assert party.url_for("blog:post", id=1, _scheme="https", _external=True) == (
+        "https://shop.example/blog/post/1"
+    )
+    with pytest.raises(ValueError, match=r"'_scheme'.*'_external' must be True"):
+        party.url_for("blog:post", id=1, _scheme="https", _external=False)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "port", "host"),
+    [
+        ("http", "80", "example.org"),
+        ("https", "443", "example.org"),
+        ("http", "8080", "example.org:8080"),
+        ("https", "80", "example.org:80"),
+        ("http", "443", "example.org:443"),
+    ],
+)
+def test_without_a_host_header_the_server_name_and_a_non_default_port_are_used(
+    make_party: MakeParty, scheme: str, port: str, host: str
+) -> None:
+    from wsgi_party import request_scope
+
+    party = party_site(make_party)
+    root = party.member("root").operator
+    environ = {
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "example.org",
+        "SERVER_PORT": port,
+        "wsgi.url_scheme": scheme,
+    }
+    with request_scope(root, environ):
+        assert root.url_for("blog:post", id=1, _external=True) == f"{scheme}://{host}/blog/post/1"
+
+
+def test_semicolons_in_a_query_are_escaped_and_in_a_path_kept(make_party: MakeParty) -> None:
+    # WebOb (so Pyramid) splits a query at ";": written %3B it stays one value.
+    party = party_site(make_party)
+    assert party.url_for("blog:post", id=1, q="a;b") == "/blog/post/1?q=a%3Bb"
+    assert party.url_for("blog:post", id=1, q="a;b?c;d") == "/blog/post/1?q=a%3Bb?c%3Bd"
+    assert party.url_for("blog:tag", name="a;b") == "/blog/tag/a;b"
+
+
+def test_build_url_skips_the_asking_operator_and_uses_base_url(make_party: MakeParty) -> None:
+    party = party_site(make_party, base_url="https://shop.example/site")
+    both = DispatcherMiddleware(
+        werkzeug_member("Shop", blog_rules()), {"/blog": werkzeug_member("Blog", blog_rules())}
+    )
+    other = make_party(both, base_url="https://shop.example/site")
+    root = other.member("root").operator
+    assert other.build_url(UrlRequest("post", {"id": 1})) == "/site/post/1"
+    assert other.build_url(UrlRequest("post", {"id": 1}), root) == "/site/blog/post/1"
+    assert party.build_url(UrlRequest("post", {"id": 1})) == "/site/blog/post/1"
+
+
+def test_url_build_errors_carry_the_endpoint_and_who_was_asked(make_party: MakeParty) -> None:
+    party = party_site(make_party)
+    with pytest.raises(UrlBuildError) as targeted:
+        party.url_for("blog:nowhere")
+    assert (targeted.value.endpoint, targeted.value.asked) == ("blog:nowhere", ("blog",))
+    blog = party.member("blog").operator
+    with pytest.raises(UrlBuildError) as around:
+        blog.url_for("nowhere")
+    assert (around.value.endpoint, around.value.asked) == ("nowhere", ("root",))
+    assert "(asked: 'root')" in str(around.value)
+    with pytest.raises(UrlBuildError, match=r"\(asked: 'root', 'blog'\)"):
+        party.url_for("nowhere")
+    nobody = make_party(refusing_app, ())
+    with pytest.raises(UrlBuildError, match=r"endpoint 'post' \(asked: nobody\)") as none:
+        nobody.url_for("post")
+    assert none.value.asked == ()
+
+
+def test_a_member_endpoint_may_itself_contain_a_colon(make_party: MakeParty) -> None:
+    rules = [Rule("/admin/", endpoint="admin:index")]
+    party = make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("B", rules)}))
+    assert party.url_for("blog:admin:index") == "/blog/admin/"
+    with pytest.raises(UrlBuildError, match="member 'blog' could not build") as info:
+        party.url_for("blog:admin:nowhere")
+    assert info.value.asked == ("blog",)
+
+
+def test_clear_url_cache_works_with_any_url_handlers_or_none(make_party: MakeParty) -> None:
+    party, _root_urls, blog_urls = counting_site(make_party)  # handlers without cache_clear
+    party.url_for("blog:post", id=1)
+    party.clear_url_cache()
+    party.url_for("blog:post", id=1)
+    assert blog_urls.builds == 2
+    make_party(refusing_app, ()).clear_url_cache()  # no url service at all
+
+
+def test_without_any_host_information_the_host_is_localhost(make_party: MakeParty) -> None:
+    from wsgi_party import request_scope
+
+    party = party_site(make_party)
+    root = party.member("root").operator
+    with request_scope(root, {"SCRIPT_NAME": ""}):
+        assert root.url_for("blog:post", id=1, _external=True) == "http://localhost/blog/post/1"
+    with request_scope(root, {"SCRIPT_NAME": "", "SERVER_NAME": "s.example", "SERVER_PORT": "80"}):
+        assert root.url_for("blog:post", id=1, _external=True) == "http://s.example/blog/post/1"
