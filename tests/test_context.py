@@ -52,8 +52,9 @@ def test_outside_a_request_the_proxy_raises_a_clear_error() -> None:
     # The message says when it is bound, by what, and what to use instead.
     assert str(info.value) == (
         "wsgi_party.partyline is only bound while a party member handles a request"
-        " (FlaskParty, wsgi_party.pyramid, wsgi_party.django or PartyMember bind it);"
-        " outside a request, ask the WSGIParty itself"
+        " (FlaskParty, wsgi_party.pyramid, wsgi_party.django or PartyMember bind it;"
+        " an app whose invitation failed or was declined is no member, see"
+        " party.declined); outside a request, ask the WSGIParty itself"
     )
     assert issubclass(NoPartylineContext, RuntimeError)
 

@@ -548,7 +548,7 @@ def test_a_declined_invitation_is_logged_with_path_and_reason(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="wsgi_party"):
         make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("Blog")}))
-    (record,) = [r for r in caplog.records if r.name == "wsgi_party"]
+    (record,) = [r for r in caplog.records if r.name == "wsgi_party.invitations"]
     assert record.getMessage() == (
         "invitation to '/__invite__/' declined: answered '404 Not Found' and connected no handler"
     )

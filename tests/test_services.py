@@ -16,6 +16,7 @@ from wsgi_party import (
     MatchRequest,
     PartylineException,
     Route,
+    UrlHandler,
     UrlRequest,
     WSGIParty,
     url_handler,
@@ -194,20 +195,23 @@ def test_a_value_name_that_is_not_text_is_named(make_party: MakeParty) -> None:
     )
 
 
-def test_a_pure_handler_builds_each_path_once_by_endpoint_values_and_types(
+def test_a_pure_handlers_links_are_remembered_by_the_party_exactly(
     make_party: MakeParty,
 ) -> None:
     party, builder, handler = handler_site(make_party, pure=lambda endpoint: endpoint == "page")
-    assert handler.pure is not None
+    assert isinstance(handler, UrlHandler)
+    assert handler.builds_purely("page") and not handler.builds_purely("search")
     for _ in range(2):
         for n in (1, True, 2):
-            assert party.ask_first("url", UrlRequest("page", {"n": n})) == f"/docs/page/{n}"
-        assert party.ask_first("url", UrlRequest("search", {"q": 1})) == "/docs/search?q=1"
-    assert [call[1]["n"] for call in builder.calls if call[0] == "page"] == [1, True, 2]
+            assert party.url_for("docs:page", n=n) == f"/docs/page/{n}"
+        assert party.url_for("docs:search", q=1) == "/docs/search?q=1"
+    # Ints are remembered; True (a bool, equal to 1 but printed otherwise) is
+    # built every time; an endpoint that is not pure is built every time.
+    assert [call[1]["n"] for call in builder.calls if call[0] == "page"] == [1, True, 2, True]
     assert len([call for call in builder.calls if call[0] == "search"]) == 2, "not pure"
-    handler.cache_clear()  # type: ignore[attr-defined]
+    # Asked directly, the handler builds every time: the party's memory is the only one.
     party.ask_first("url", UrlRequest("page", {"n": 1}))
-    assert len(builder.calls) == 6
+    assert len(builder.calls) == 7
 
 
 # -- UrlRequest ---------------------------------------------------------------------------------
