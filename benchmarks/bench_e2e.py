@@ -275,7 +275,15 @@ def _compare_wrk(
                 cost[port] = (end - start) / count
         if len(cost) == 2:
             cpu_ratios.append(cost[bare[1]] / cost[party[1]])
-    _report(f"{label} {path}", party_rates, bare_rates, ratios, what, target, judge=not cpu_ratios)
+    _report(
+        f"{label} {path}",
+        party_rates,
+        bare_rates,
+        ratios,
+        what=what,
+        target=target,
+        judge=not cpu_ratios,
+    )
     if cpu_ratios:
         median = statistics.median(cpu_ratios)
         verdict = (

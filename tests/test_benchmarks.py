@@ -106,3 +106,28 @@ def test_instructions_are_the_workers_not_the_arbiters(tmp_path: Path) -> None:
     (tmp_path / "callgrind.102").write_text("summary: 43\n")
     with pytest.raises(RuntimeError, match="expected one worker's count"):
         bench_instructions.worker_instructions(tmp_path, arbiter_pid=100)
+
+
+def test_compare_wrk_reports_a_ratio_per_cpu_second_against_its_target(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Fake wrk runs and CPU counters: the party serves 90 requests on 1 ms of
+    # CPU each, the other site 100 on 1.25 ms each.
+    rates = {1: (90, 45.0), 2: (100, 50.0)}
+    cpu = {11: iter([0, 90_000_000]), 12: iter([0, 125_000_000])}
+    monkeypatch.setattr(bench_e2e, "_wrk", lambda port, path, seconds: port)
+    monkeypatch.setattr(bench_e2e, "_requests", lambda port, path, seconds: rates[port])
+    monkeypatch.setattr(bench_e2e, "_cpu_ns", lambda pid: next(cpu[pid]))
+
+    class Process:
+        def __init__(self, pid: int) -> None:
+            self.pid = pid
+
+    party, other = (Process(11), 1), (Process(12), 2)
+    bench_e2e._compare_wrk(
+        "page", party, other, "/", rounds=1, what="party / url_for", target=1.0  # type: ignore[arg-type]
+    )
+    out = capsys.readouterr().out
+    assert "page /: party / url_for" in out
+    assert "ratio 0.900" in out  # throughput 45 / 50
+    assert "per CPU-second: ratio 1.250" in out and "target ≥ 1.00: met" in out
