@@ -7,7 +7,8 @@ ratio is printed per page as the median and min-max over the rounds:
 
 * **party / url_for** on the pages with cross-app links: the same pages with
   their links built by Flask's own ``url_for``, which is what users write
-  today; the target is a ratio of at least 1.00 (the party is no slower);
+  today; the target is a ratio of at least 1.00 (the party is no slower) on
+  the pages whose links ``url_for`` can build (``BUILT_BY_URL_FOR``);
 * **party / bare** on the identical page (the same app code with and without
   the party): the target is at least 0.98;
 * **party / by hand** on the pages with cross-app links: every link written
@@ -68,6 +69,9 @@ BARE_SITE = "benchmarks.e2e_site:bare_app"
 LINKING = ["/", "/blog/post/3", "/catalog"]
 #: A page identical in both sites.
 PLAIN = ["/about"]
+#: The pages whose links Flask's url_for builds in the url_for site (the blog
+#: cannot url_for the shop's root from under its own mount: written out there).
+BUILT_BY_URL_FOR = {"/", "/catalog"}
 
 
 def _free_port() -> int:
@@ -410,7 +414,9 @@ def main(argv: list[str] | None = None) -> None:
                     path,
                     rounds=args.rounds,
                     what="party / url_for",
-                    target=1.0,
+                    # Where url_for cannot build a page's link (to the shop's
+                    # root from under the blog's mount), the site writes it out.
+                    target=1.0 if path in BUILT_BY_URL_FOR else None,
                 )
             _compare_wrk("identical page", party, bare, PLAIN[0], rounds=args.rounds)
             for path in LINKING:
