@@ -59,7 +59,7 @@ from ._routing import connect_map_services, map_matcher
 from ._services import Match, MatchHandler, MatchRequest, Pong, Route, standard_handlers
 from ._url import PathBuilder, UrlHandler, UrlRequest, encode_query, url_handler
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
 
 __all__ = [
     "INVITE_PATH",
