@@ -504,8 +504,10 @@ def test_match_resolves_without_calling_the_view(site: Site) -> None:
     )
     assert ask("legacy", "match", MatchRequest("POST", "/side-effect/")).endpoint == "side-effect"
     assert views.calls["side_effect"] == before
-    # CommonMiddleware would redirect to the slashed URL: claimed, no endpoint.
-    assert ask("legacy", "match", MatchRequest("GET", "/polls/3")) == Match("legacy", None, True)
+    # CommonMiddleware would redirect to the slashed URL: claimed for its view.
+    assert ask("legacy", "match", MatchRequest("GET", "/polls/3")) == Match(
+        "legacy", "polls:detail", True
+    )
     with pytest.raises(NoAnswer):
         ask("legacy", "match", MatchRequest("GET", "/nowhere/"))
 

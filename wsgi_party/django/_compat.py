@@ -22,6 +22,7 @@ from django.utils.encoding import (  # type: ignore[import-untyped,unused-ignore
 )
 
 __all__ = [
+    "appends_slash",
     "decoded_path",
     "namespace_apps",
     "namespace_resolver",
@@ -113,3 +114,14 @@ def decoded_path(raw: bytes) -> str:
     undocumented ``repercent_broken_unicode``). Checked on Django 4.2 and 5.2.
     """
     return str(repercent_broken_unicode(raw).decode())
+
+
+def appends_slash(view: object) -> bool:
+    """Whether ``CommonMiddleware`` redirects to ``view`` with a slash appended.
+
+    The ``should_append_slash`` attribute that
+    :func:`~django.views.decorators.common.no_append_slash` sets to ``False``,
+    read as ``CommonMiddleware.should_redirect_with_slash`` reads it. Checked
+    on Django 4.2 and 5.2.
+    """
+    return bool(getattr(view, "should_append_slash", True))

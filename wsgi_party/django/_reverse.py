@@ -26,6 +26,9 @@ import typing as t
 from urllib.parse import quote
 
 from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
+from django.middleware.common import (  # type: ignore[import-untyped,unused-ignore]
+    CommonMiddleware,
+)
 from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     NoReverseMatch,
     Resolver404,
@@ -33,15 +36,20 @@ from django.urls import (  # type: ignore[import-untyped,unused-ignore]
     URLResolver,
     get_resolver,
     get_urlconf,
+    is_valid_path,
     resolve,
 )
 from django.utils.functional import Promise  # type: ignore[import-untyped,unused-ignore]
 from django.utils.http import (  # type: ignore[import-untyped,unused-ignore]
     RFC3986_SUBDELIMS,
 )
+from django.utils.module_loading import (  # type: ignore[import-untyped,unused-ignore]
+    import_string,
+)
 from django.utils.translation import get_language  # type: ignore[import-untyped,unused-ignore]
 
 from ._compat import (
+    appends_slash,
     decoded_path,
     namespace_apps,
     namespace_resolver,
@@ -388,22 +396,51 @@ def _view_path(callback: t.Any) -> str:
 def resolve_route(path: str) -> str | None:
     """The view name ``path`` (relative to the mount) resolves to.
 
-    Only resolves, never calls the view. A path Django would redirect to
-    with a slash appended (``APPEND_SLASH`` with ``CommonMiddleware``)
-    counts as routed, with no view name. Raises
-    :class:`django.urls.Resolver404` otherwise.
+    Only resolves, never calls the view. A path that ``CommonMiddleware``
+    would redirect to with a slash appended (see :func:`_slash_redirect`)
+    resolves to the view of the slashed path, whose redirect Django answers.
+    Raises :class:`django.urls.Resolver404` otherwise.
     """
     if not path.startswith("/"):
         path = "/" + path
     try:
         match = resolve(path)
     except Resolver404:
-        if (
-            not path.endswith("/")
-            and settings.APPEND_SLASH
-            and "django.middleware.common.CommonMiddleware" in settings.MIDDLEWARE
-        ):
-            resolve(path + "/")
-            return None
-        raise
+        slashed = _slash_redirect(path)
+        if slashed is None:
+            raise
+        match = slashed
     return str(match.view_name)
+
+
+def _slash_redirect(path: str) -> t.Any | None:
+    """The ``ResolverMatch`` of ``path + "/"`` if Django would redirect there, else ``None``.
+
+    ``path`` did not resolve. The rule of
+    ``CommonMiddleware.should_redirect_with_slash``: ``APPEND_SLASH`` is on, a
+    ``CommonMiddleware`` (or a subclass) is in ``MIDDLEWARE``, ``path`` has no
+    trailing slash, the slashed path resolves
+    (:func:`django.urls.is_valid_path`) and its view is not marked with
+    :func:`~django.views.decorators.common.no_append_slash`. The URLconf is
+    the thread's (:func:`django.urls.get_urlconf`): a ``request.urlconf`` set
+    by a middleware is not seen.
+    """
+    if not settings.APPEND_SLASH or path.endswith("/") or not _has_common_middleware():
+        return None
+    match = is_valid_path(path + "/", get_urlconf())
+    if not match or not appends_slash(match.func):
+        return None
+    return match
+
+
+def _has_common_middleware() -> bool:
+    """Whether ``MIDDLEWARE`` has ``CommonMiddleware`` or a subclass of it.
+
+    Django imported every entry when it loaded its handler, so importing
+    again only reads the modules' attributes.
+    """
+    for dotted in settings.MIDDLEWARE:
+        middleware = import_string(dotted)
+        if isinstance(middleware, type) and issubclass(middleware, CommonMiddleware):
+            return True
+    return False
