@@ -49,7 +49,17 @@ OURS: dict[str, type] = {
 }
 #: Prefixes that name another library's objects: not ours to check.
 FOREIGN = frozenset(
-    {"app", "config", "django", "flask", "markupsafe", "pyramid", "registry", "werkzeug"}
+    {
+        "CommonMiddleware",  # Django's
+        "app",
+        "config",
+        "django",
+        "flask",
+        "markupsafe",
+        "pyramid",
+        "registry",
+        "werkzeug",
+    }
 )
 #: Last parts that make a dotted word a file or host name, not an attribute.
 FILE_OR_HOST = frozenset({"html", "ini", "json", "org", "example", "py", "txt", "typed"})
