@@ -89,9 +89,7 @@ class PartyMember(Membership):
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operator = invited_operator(environ)
         if operator is not None:
-            status, text = self.accept(operator)
-            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-            return [text.encode()]
+            return self.answer_invitation(operator, start_response)
         current = self.operator
         if current is None:
             return self.app(environ, start_response)

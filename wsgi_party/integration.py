@@ -20,9 +20,7 @@ another framework can too::
     def application(environ, start_response):
         operator = invited_operator(environ)
         if operator is not None:                  # the party's invitation
-            status, body = membership.accept(operator)
-            start_response(status, [("Content-Type", "text/plain")])
-            return [body.encode()]
+            return membership.answer_invitation(operator, start_response)
         if membership.operator is None:           # not in a party (yet)
             return shop(environ, start_response)
         with request_scope(membership.operator, environ):
@@ -61,7 +59,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable
     from contextvars import Token
 
-    from _typeshed.wsgi import WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 __all__ = [
     "INVITE_PATH",
@@ -230,6 +228,14 @@ class Membership:
         self.operator = operator
         operator.on_close(functools.partial(self._closed, operator))
         return "200 OK", "joined\n"
+
+    def answer_invitation(
+        self, operator: PartylineOperator, start_response: StartResponse
+    ) -> list[bytes]:
+        """:meth:`accept` as a WSGI response, for a member that answers at the WSGI level."""
+        status, body = self.accept(operator)
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [body.encode()]
 
     def connect(self, operator: PartylineOperator) -> None:
         """Connect every service the member answers (once per invitation)."""

@@ -140,9 +140,7 @@ def _scoped(wsgi_app: WSGIApplication, state: FlaskPartyState) -> WSGIApplicatio
     def scoped_wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operator = invited_operator(environ)
         if operator is not None:
-            status, body = state.accept(operator)
-            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-            return [body.encode()]
+            return state.answer_invitation(operator, start_response)
         member = state.operator
         if member is None:
             return wsgi_app(environ, start_response)
