@@ -16,7 +16,6 @@ context of the app built for the asker's request.
 
 from __future__ import annotations
 
-import io
 import typing as t
 
 import flask
@@ -35,7 +34,7 @@ from wsgi_party import (
     current_scope,
     map_matcher,
 )
-from wsgi_party.integration import Membership, RequestScope
+from wsgi_party.integration import Membership, RequestScope, member_environ
 
 from ._compat import rules_by_endpoint
 
@@ -214,11 +213,8 @@ class FlaskPartyState(Membership):
 
     def _request_context(self, scope: RequestScope) -> RequestContext:
         operator = self.require_operator()
-        environ: dict[str, t.Any] = dict(scope.environ)
         # The asker's body stays the asker's; its environ is not touched.
-        environ["wsgi.input"] = io.BytesIO()
-        environ["CONTENT_LENGTH"] = "0"
-        environ.pop("werkzeug.request", None)
+        environ = member_environ(scope.environ)
         own = dict(environ)
         own["SCRIPT_NAME"] = scope.party_root + operator.script_name
         ctx = self.app.request_context(environ)
