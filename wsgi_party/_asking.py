@@ -188,11 +188,24 @@ class Asking(Bootstrap):
         Stops at the first handler that does not raise
         :class:`~wsgi_party.HighAndDry`. When none answers, raises
         :class:`~wsgi_party.NoAnswer` naming the service and who was asked.
+
+        A service the party names an owner for (see :attr:`owners`) is asked
+        of that member alone, as :meth:`ask` does, whoever asks: the owner
+        asking answers itself.
+
+        .. versionchanged:: 0.3
+           Owned services are asked of their owner alone.
         """
         try:
             handlers = self._live[service_name]
         except (KeyError, TypeError):
-            handlers = self._handlers_for(service_name)
+            found = self._owned_or_handlers(service_name)
+            if found is None:
+                return self.ask(self._owned[service_name], service_name, payload)
+            handlers = found
+        owned = self._owned
+        if owned and service_name in owned:
+            return self.ask(owned[service_name], service_name, payload)
         if operator is not None and operator.handlers:
             handlers = self._answerers(service_name, handlers, operator)
         return self._first(service_name, handlers, payload, None)
@@ -274,6 +287,16 @@ class Asking(Bootstrap):
         if self._state == _CLOSED:
             raise PartyClosed("this party is closed; create a new WSGIParty")
         self._bootstrap()
+
+    def _owned_or_handlers(self, service_name: object) -> list[Handler] | None:
+        """:meth:`_handlers_for`, but ``None`` for an owned service nobody
+        connected (its owner's invitation failed): asking the owner says why."""
+        if self._state is not _READY:
+            self._not_ready()
+        owned = isinstance(service_name, str) and service_name in self._owned
+        if owned and service_name not in self.handlers:
+            return None
+        return self._handlers_for(service_name)
 
     def _handlers_for(self, service_name: object) -> list[Handler]:
         """The asks' slow path: bootstrap if need be, then find the handlers."""

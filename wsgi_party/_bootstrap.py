@@ -20,12 +20,20 @@ import traceback
 import typing as t
 import weakref
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from werkzeug.test import create_environ, run_wsgi_app
 
-from ._exceptions import InvitationError, MemberUnavailable, NoSuchMember, PartyClosed
+from ._exceptions import (
+    ConfigurationError,
+    InvitationError,
+    MemberUnavailable,
+    NoSuchMember,
+    PartyClosed,
+)
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, derive_name
 from ._operator import PartylineOperator
+from ._owners import settle_owners, unowned, warn_unowned
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -123,6 +131,11 @@ class Bootstrap:
     _in_flight: list[PartylineOperator]
     _guard: InviteGuard
     _guard_all: bool
+    #: The party's own ``owners`` argument, checked.
+    _given_owners: dict[str, str]
+    #: The owners settled at bootstrap (see :mod:`wsgi_party._owners`); the
+    #: asks read it, empty until then.
+    _owned: dict[str, str]
 
     def _bootstrap(self) -> None:
         """Send the invitations once, however many threads get here together.
@@ -141,11 +154,31 @@ class Bootstrap:
             self._state = _BOOTSTRAPPING
             try:
                 self._send(self.invites, tolerate=self._lazy)
+                self._owned = self._settle_owners()
             except BaseException:
                 self._state = _PENDING
                 raise
             self._state = _READY
             self._opened()
+
+    def _settle_owners(self) -> dict[str, str]:
+        """The owners, settled once every invitation is answered; the
+        unowned shared services are logged.
+
+        Owners that cannot be settled undo the bootstrap, as an
+        :class:`~wsgi_party.InvitationError` does, and raise
+        :class:`~wsgi_party.ConfigurationError`.
+        """
+        try:
+            owners = settle_owners(self._given_owners, self._operators, self._failed)
+        except ConfigurationError:
+            for operator in list(self._operators):
+                self._dismiss(operator)
+            self._declined.clear()
+            self._failed.clear()
+            raise
+        warn_unowned(unowned(owners, self._operators))
+        return owners
 
     def _opened(self) -> None:
         """The party is ready: the asks may start (a hook for the asking side)."""
@@ -357,6 +390,31 @@ class Bootstrap:
             joined = len(self._operators)
             self._send([f.invitation for f in list(self._failed.values())], tolerate=True)
             return self.members[joined:]
+
+    @property
+    def owners(self) -> t.Mapping[str, str]:
+        """The member that owns each owned service, by service (bootstraps a lazy party).
+
+        The party's ``owners``, the owners its members' settings name where
+        it names none, and ``login`` following ``identity`` unless named.
+        ``ask_first`` of an owned service asks its owner alone.
+
+        .. versionadded:: 0.3
+        """
+        self._bootstrap()
+        return MappingProxyType(self._owned)
+
+    def unowned_services(self) -> dict[str, tuple[str, ...]]:
+        """Shared services (``identity``, ``layout``) that several members
+        answer with no owner named: the members answering each, in join order.
+
+        Each was logged as a warning at bootstrap; ``wsgi-party check`` fails
+        on them.
+
+        .. versionadded:: 0.3
+        """
+        self._bootstrap()
+        return unowned(self._owned, self._operators)
 
     def member(self, name: str) -> Member:
         """The member called ``name``; :class:`~wsgi_party.NoSuchMember` if none."""

@@ -26,6 +26,7 @@ import weakref
 from dataclasses import dataclass
 
 from ._exceptions import InvalidServiceName, InvitationError, NotConnected, PartyClosed
+from ._owners import check_owners
 
 if t.TYPE_CHECKING:
     from ._party import WSGIParty
@@ -89,6 +90,11 @@ class PartylineOperator:
         self.invite_path: str | None = None
         #: Why the app declined the invitation, if it did.
         self.declined: str | None = None
+        #: Owners of shared services named by the app's own configuration
+        #: (see :meth:`declare_owners`).
+        self.declared_owners: dict[str, str] = {}
+        #: Where :attr:`declared_owners` were configured (a setting's name).
+        self.owners_source = "owners"
         self.closed = False
         self._app: object = None
         self._app_key: int | None = None
@@ -142,6 +148,21 @@ class PartylineOperator:
     def decline(self, reason: str) -> None:
         """Decline the invitation; ``reason`` is reported by the party."""
         self.declined = reason
+
+    def declare_owners(self, owners: t.Mapping[str, str], *, source: str = "owners") -> None:
+        """Name the owners the app's own configuration expects, by service.
+
+        ``source`` says where they were configured (``"setting
+        WSGI_PARTY_OWNERS"``), for error messages. At bootstrap the party
+        adopts each one its own ``owners`` does not name; one that
+        contradicts it, or another member's, is a
+        :class:`~wsgi_party.ConfigurationError` naming both.
+
+        .. versionadded:: 0.3
+        """
+        self._check_open()
+        self.declared_owners = check_owners(owners, source)
+        self.owners_source = source
 
     def on_close(self, callback: t.Callable[[], object]) -> None:
         """Call ``callback`` when the party closes (integrations drop state)."""

@@ -43,9 +43,10 @@ from ._invitations import INVITE_PATH, Invitation, InviteGuard, discover
 from ._linking import Linking
 from ._links import DEFAULT_MAX_BYTES, LinkMemory
 from ._operator import Connection, Handler, PartylineOperator
+from ._owners import check_owners
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -76,11 +77,20 @@ class WSGIParty(Linking):
     :class:`~wsgi_party.UntrustedHost` is raised, which the integrations
     answer with 400 Bad Request.
 
+    ``owners`` names the member that answers a shared service for the whole
+    site, by service: ``{"identity": "accounts", "layout": "legacy"}``.
+    ``ask_first`` of an owned service, and so every integration's
+    ``party_identity`` and ``party_fragment``, asks that member alone,
+    whichever member asks (the owner too); ``login`` follows ``identity``
+    unless named. An owner that is not a member, or does not offer the
+    service, is a :class:`~wsgi_party.ConfigurationError` at bootstrap. See
+    :attr:`owners` and :ref:`owners`.
+
     .. versionchanged:: 0.2
        ``invites`` defaults to discovery; added ``lazy`` and ``base_url``.
     .. versionchanged:: 0.3
-       Added ``url_memory_bytes`` and ``trusted_hosts``; an invalid request
-       host is refused.
+       Added ``url_memory_bytes``, ``trusted_hosts`` and ``owners``; an
+       invalid request host is refused.
     """
 
     #: Key of the operator in the invitation's environ.
@@ -102,6 +112,7 @@ class WSGIParty(Linking):
         base_url: str | None = None,
         url_memory_bytes: int = DEFAULT_MAX_BYTES,
         trusted_hosts: Iterable[str] | None = None,
+        owners: Mapping[str, str] | None = None,
     ) -> None:
         self.application = application
         self.ignore_missing_services = ignore_missing_services
@@ -129,6 +140,8 @@ class WSGIParty(Linking):
         self._live: dict[str, list[Handler]] = {}
         self._in_flight: list[PartylineOperator] = []
         self._links = LinkMemory(url_memory_bytes)
+        self._given_owners = check_owners(owners)
+        self._owned: dict[str, str] = {}
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()

@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import typing as t
+from collections.abc import Mapping
 
 from ._context import (
     RequestScope,
@@ -52,6 +54,7 @@ from ._identity import Identity
 from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
 from ._operator import PartylineOperator
+from ._owners import check_owners
 from ._services import Matcher, no_route, standard_handlers
 from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
 
@@ -72,8 +75,10 @@ __all__ = [
     "bind_request",
     "build_link",
     "call_key",
+    "check_owners",
     "current_scope",
     "enter_scope",
+    "fallback_fragment",
     "finish_url",
     "invited_operator",
     "leave_scope",
@@ -82,6 +87,8 @@ __all__ = [
     "no_route",
     "no_such_endpoint",
     "no_such_fragment",
+    "not_in_party",
+    "owner_of",
     "request_host",
     "request_scope",
     "standard_handlers",
@@ -93,6 +100,9 @@ __all__ = [
 PARTYLINE_KEY = "partyline"
 
 _INVITE = INVITE_PATH.rstrip("/")
+
+#: Where an app alone (in no party) says so, once.
+log = logging.getLogger("wsgi_party")
 
 #: Make ``scope`` the current request scope; returns a token for
 #: :func:`leave_scope`. :func:`bind_request` for integrations that keep a
@@ -144,6 +154,42 @@ def member_environ(
         copied["SCRIPT_NAME"] = own
         copied["PATH_INFO"] = full[len(own) :] if full.startswith(f"{own}/") else "/"
     return copied
+
+
+def owner_of(operator: PartylineOperator | None, service_name: str) -> str | None:
+    """The member that owns ``service_name`` in ``operator``'s party, else ``None``.
+
+    ``None`` too when ``operator`` is ``None`` (the app is in no party).
+    See :attr:`WSGIParty.owners <wsgi_party.WSGIParty.owners>`.
+    """
+    if operator is None:
+        return None
+    owners: Mapping[str, str] | None = getattr(operator.partyline, "owners", None)
+    return owners.get(service_name) if owners is not None else None
+
+
+def not_in_party(app: str) -> str:
+    """The end of an error message for an app in no party: ``app`` (its
+    framework and name, ``"Flask app 'blog'"``) is not in a party, and how
+    it would be."""
+    return (
+        f"{app} is not in a party, so no other member can be asked (it is"
+        " running alone: its own server or tests; mount it under a WSGIParty,"
+        " or use wsgi_party.testing's stand-ins in its tests)"
+    )
+
+
+def fallback_fragment(fallback: str | Mapping[str, str] | None, name: str) -> str:
+    """Fragment ``name`` of an app alone: from ``fallback``, else empty.
+
+    ``fallback`` is the app's configured fallback: one HTML string for every
+    fragment, or a mapping by fragment name (a name it lacks is ``""``).
+    """
+    if fallback is None:
+        return ""
+    if isinstance(fallback, str):
+        return fallback
+    return str(fallback.get(name, ""))
 
 
 def link_memory(operator: PartylineOperator) -> LinkMemory:
@@ -206,6 +252,7 @@ class Membership:
         self.name = name
         #: The operator of the live party the app is in, else ``None``.
         self.operator: PartylineOperator | None = None
+        self._warned_alone = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.member_name()!r} operator={self.operator!r}>"
@@ -213,6 +260,38 @@ class Membership:
     def member_name(self) -> str | None:
         """The name to join under (override to read it from settings)."""
         return self.name
+
+    def expected_owners(self) -> tuple[Mapping[str, str], str]:
+        """Owners the app's own settings name, and the setting's name.
+
+        Declared to the party on joining (see
+        :meth:`~wsgi_party.PartylineOperator.declare_owners`); override to
+        read them from the framework's settings. Default: none.
+        """
+        return {}, "owners"
+
+    def answers_itself(self, service_name: str) -> bool:
+        """Whether the app's helpers answer ``service_name`` from the app itself.
+
+        True when the app offers it (see :meth:`offers`) and its party names
+        no other member the owner of it; an app in no party answers what it
+        offers. Otherwise the helpers ask the party, which asks the owner.
+        """
+        if not self.offers(service_name):
+            return False
+        owner = owner_of(self.operator, service_name)
+        return owner is None or self.operator is None or owner == self.operator.name
+
+    def identity_alone(self, app: str) -> None:
+        """``party_identity`` of an app in no party that does not answer
+        ``identity`` itself: ``None`` (anonymous), with a warning logged once
+        per app. ``app`` names it (``"Flask app 'blog'"``)."""
+        if not self._warned_alone:
+            self._warned_alone = True
+            log.warning(
+                "party_identity() is None (anonymous) on every page: %s",
+                not_in_party(app),
+            )
 
     # -- joining ---------------------------------------------------------------
 
@@ -224,6 +303,9 @@ class Membership:
         """
         if not operator.join(self.holder, name=self.member_name()):
             return "409 Conflict", operator.declined or "declined"
+        owners, setting = self.expected_owners()
+        if owners:
+            operator.declare_owners(owners, source=setting)
         self.connect(operator)
         self.operator = operator
         operator.on_close(functools.partial(self._closed, operator))

@@ -45,9 +45,9 @@ from wsgi_party import (
     NoSuchServiceName,
     current_scope,
 )
-from wsgi_party.integration import member_environ
+from wsgi_party.integration import fallback_fragment, member_environ
 
-from .apps import fragments, identity_enabled, party_config
+from .apps import fragment_fallback, fragments, identity_enabled, party_config
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -73,6 +73,7 @@ serving: ContextVar[bool] = ContextVar("wsgi_party.django.serving", default=Fals
 _IDENTITY_ATTR = "_wsgi_party_identity"
 _FRAGMENTS_ATTR = "_wsgi_party_fragments"
 _MISSING = object()
+_PROJECT = "the Django project"
 
 
 # -- in the project's own views and templates ----------------------------------
@@ -81,18 +82,28 @@ _MISSING = object()
 def party_identity(request: t.Any = None) -> Identity | None:
     """Who is logged in for ``request``: an :class:`~wsgi_party.Identity` or ``None``.
 
-    When this project answers ``identity`` (``django.contrib.auth`` and
-    sessions installed) it is ``request.user`` (or the user of the request's
-    session cookie); otherwise the party is asked. Computed once per request
-    and kept on it; ``request=None`` means the current request of the party.
+    With an owner of ``identity`` named (``WSGIParty(owners=...)`` or
+    ``WSGI_PARTY_OWNERS``), the owner answers, even when this project has
+    its own auth (``request.user`` itself is left as Django's auth made
+    it). Without one, a project that answers ``identity``
+    (``django.contrib.auth`` and sessions installed) answers with
+    ``request.user`` (or the user of the request's session cookie);
+    otherwise the party is asked. A project in no party that does not
+    answer gets ``None``, and a warning is logged once. Computed once per
+    request and kept on it; ``request=None`` means the current request of
+    the party.
+
+    .. versionchanged:: 0.3
+       The owner of ``identity`` answers; a warning when alone.
     """
     if request is not None:
         cached = getattr(request, _IDENTITY_ATTR, _MISSING)
         if cached is not _MISSING:
             return t.cast("Identity | None", cached)
-    operator = party_config().membership.operator
+    membership = party_config().membership
+    operator = membership.operator
     identity: Identity | None
-    if identity_enabled():
+    if membership.answers_itself("identity"):
         if request is not None:
             user = getattr(request, "user", None)
             identity = identity_of(user if user is not None else user_of(request))
@@ -106,6 +117,7 @@ def party_identity(request: t.Any = None) -> Identity | None:
         except (NoAnswer, NoSuchServiceName):
             identity = None
     else:
+        membership.identity_alone(_PROJECT)
         identity = None
     if request is not None:
         setattr(request, _IDENTITY_ATTR, identity)
@@ -115,9 +127,16 @@ def party_identity(request: t.Any = None) -> Identity | None:
 def party_fragment(request: t.Any, name: str) -> str:
     """The layout fragment ``name`` for ``request``, marked safe.
 
-    A fragment of this project's ``WSGI_PARTY_FRAGMENTS`` is rendered here
-    with ``request``; any other is asked of the party (``layout``). Each
-    fragment is rendered at most once per request.
+    With an owner of ``layout`` named, the owner renders it. Without one, a
+    fragment of this project's ``WSGI_PARTY_FRAGMENTS`` is rendered here
+    with ``request``; any other is asked of the party (``layout``). A
+    project in no party gives the others from
+    ``WSGI_PARTY_FRAGMENT_FALLBACK`` (one HTML string, or a dict by
+    fragment name), by default ``""``. Each fragment is rendered at most
+    once per request.
+
+    .. versionchanged:: 0.3
+       The owner of ``layout`` renders; a project alone gets the fallback.
     """
     cache: dict[str, str] | None = None
     if request is not None:
@@ -128,15 +147,13 @@ def party_fragment(request: t.Any, name: str) -> str:
         elif name in cache:
             return cache[name]
     template = fragments().get(name)
-    if template is not None:
+    membership = party_config().membership
+    operator = membership.operator
+    if template is not None and membership.answers_itself("layout"):
         html = str(render_to_string(template, {"fragment": name}, request=request))
+    elif operator is None:
+        html = fallback_fragment(fragment_fallback(), name)
     else:
-        operator = party_config().membership.operator
-        if operator is None:
-            raise NoAnswer(
-                f"no layout fragment {name!r}: it is not in WSGI_PARTY_FRAGMENTS and"
-                " this Django project is not a member of a party to ask"
-            )
         try:
             html = str(operator.ask_first("layout", name))
         except (NoAnswer, NoSuchServiceName) as exc:

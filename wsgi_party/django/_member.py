@@ -23,7 +23,7 @@ from wsgi_party.integration import Membership, no_route, no_such_endpoint, url_h
 
 from ._look import current_identity, render_for
 from ._reverse import Reverser, list_routes, path_text, resolve_route
-from .apps import fragments, identity_enabled, member_name
+from .apps import fragments, identity_enabled, member_name, owners
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -56,6 +56,9 @@ class DjangoMembership(Membership):
 
     def member_name(self) -> str | None:
         return member_name()
+
+    def expected_owners(self) -> tuple[Mapping[str, str], str]:
+        return owners(), "setting WSGI_PARTY_OWNERS"
 
     def offers(self, service_name: str) -> bool:
         if service_name == "identity":

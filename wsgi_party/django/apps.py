@@ -6,6 +6,7 @@ Django finds it through ``INSTALLED_APPS``::
     MIDDLEWARE = ["wsgi_party.django.PartyMiddleware", ...]
     WSGI_PARTY_NAME = "legacy"                                # optional
     WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}  # optional
+    WSGI_PARTY_OWNERS = {"identity": "legacy"}                 # optional
 
 The config holds the Django project's membership: a process has one
 settings module and therefore one Django project, so however many
@@ -26,6 +27,7 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
 )
 
 from wsgi_party import ConfigurationError
+from wsgi_party.integration import check_owners
 
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator, UrlHandler
@@ -37,8 +39,10 @@ __all__ = [
     "PartyConfig",
     "PartyImproperlyConfigured",
     "fragments",
+    "fragment_fallback",
     "identity_enabled",
     "member_name",
+    "owners",
     "party_config",
 ]
 
@@ -125,6 +129,36 @@ def fragments() -> Mapping[str, str]:
     return declared
 
 
+def owners() -> dict[str, str]:
+    """``WSGI_PARTY_OWNERS``: the owners this project expects the site to have.
+
+    A dict of service to member name (``{"identity": "legacy"}``), declared
+    to the party when the project joins: the party adopts each one its own
+    ``owners`` leaves out, and a contradiction fails at bootstrap.
+    """
+    declared = getattr(settings, "WSGI_PARTY_OWNERS", None)
+    try:
+        return check_owners(declared, "WSGI_PARTY_OWNERS")
+    except ConfigurationError as exc:
+        raise PartyImproperlyConfigured(str(exc)) from None
+
+
+def fragment_fallback() -> str | Mapping[str, str] | None:
+    """``WSGI_PARTY_FRAGMENT_FALLBACK``: other members' fragments while the
+    project is in no party (one HTML string, or a dict by fragment name)."""
+    fallback = getattr(settings, "WSGI_PARTY_FRAGMENT_FALLBACK", None)
+    if fallback is None or isinstance(fallback, str):
+        return fallback
+    if isinstance(fallback, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in fallback.items()
+    ):
+        return fallback
+    raise PartyImproperlyConfigured(
+        "WSGI_PARTY_FRAGMENT_FALLBACK must be an HTML string, or a dict of fragment"
+        f" name to HTML, got {fallback!r}"
+    )
+
+
 def identity_enabled() -> bool:
     """Whether this project answers ``identity``.
 
@@ -155,7 +189,13 @@ def check_settings(app_configs: t.Any = None, **kwargs: t.Any) -> list[t.Any]:
                 id="wsgi_party.W001",
             )
         )
-    for setting, reader in (("WSGI_PARTY_NAME", member_name), ("WSGI_PARTY_FRAGMENTS", fragments)):
+    readers: tuple[tuple[str, t.Callable[[], object]], ...] = (
+        ("WSGI_PARTY_NAME", member_name),
+        ("WSGI_PARTY_FRAGMENTS", fragments),
+        ("WSGI_PARTY_OWNERS", owners),
+        ("WSGI_PARTY_FRAGMENT_FALLBACK", fragment_fallback),
+    )
+    for setting, reader in readers:
         try:
             reader()
         except ImproperlyConfigured as exc:

@@ -9,10 +9,12 @@ In views, and in templates as Jinja globals::
 
     {{ party_fragment("header") }}  {% if party_identity() %}...{% endif %}
 
-An app given ``identity=`` or ``fragments=`` answers for itself; any other
-asks the member that owns login or the layout, for the current request
-(its cookies, its path), which answers in a request context of its own
-built for that request (:meth:`FlaskPartyState.in_request`).
+The member the party names the owner of ``identity`` or ``layout``
+(``WSGIParty(owners=...)``) answers, for the current request (its cookies,
+its path), in a request context of its own built for that request
+(:meth:`FlaskPartyState.in_request`). With no owner named, an app given
+``identity=`` or ``fragments=`` answers for itself and any other asks the
+party. An app in no party gets ``None`` and the fallback fragments.
 """
 
 from __future__ import annotations
@@ -34,8 +36,13 @@ from wsgi_party import (
     current_scope,
     unbind_request,
 )
+from wsgi_party.integration import fallback_fragment
 
 from ._member import state_of
+
+#: Config key: the HTML of fragments while the app is in no party (one
+#: string, or a dict by fragment name); default ``""``.
+FALLBACK_CONFIG = "WSGI_PARTY_FRAGMENT_FALLBACK"
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -50,14 +57,24 @@ _FRAGMENT_CACHE = "_wsgi_party_fragments"
 def party_identity() -> Identity | None:
     """Who is logged in for the current request, or ``None`` if anonymous.
 
-    An app given ``identity=`` answers itself; any other asks the member that
-    owns login. Raises :class:`~wsgi_party.NoSuchServiceName` when no member
-    offers ``identity``.
+    With an owner of ``identity`` named (``WSGIParty(owners=...)``), the
+    owner answers, even in an app given ``identity=``. Without one, an app
+    given ``identity=`` answers itself and any other asks the party (the
+    first member in join order that answers). Raises
+    :class:`~wsgi_party.NoSuchServiceName` when no member offers
+    ``identity``. An app in no party that was not given ``identity=`` gets
+    ``None``, and a warning is logged once.
+
+    .. versionchanged:: 0.3
+       The owner of ``identity`` answers; an app alone gets ``None``.
     """
     state = state_of(app_ctx.app)
-    if state.party.identity is not None:
+    if state.answers_itself("identity"):
         return state.local_identity()
-    operator = state.require_operator()
+    operator = state.operator
+    if operator is None:
+        state.identity_alone(f"Flask app {state.app.name!r}")
+        return None
     # A request the app's WSGI wrapper did not see (test_request_context, a
     # streamed response) is bound here.
     unscoped = current_scope() is None and has_request_context()
@@ -72,9 +89,15 @@ def party_identity() -> Identity | None:
 def party_fragment(name: str) -> Markup:
     """The layout fragment ``name`` for the current request, safe for Jinja.
 
-    The app's own ``fragments`` come first, then the member that renders
+    With an owner of ``layout`` named, the owner renders it. Without one,
+    the app's own ``fragments`` come first, then the member that renders
     ``name``. Each fragment is rendered at most once per request (cached in
-    :data:`flask.g`).
+    :data:`flask.g`). An app in no party renders its own ``fragments`` and
+    gives the others from the ``WSGI_PARTY_FRAGMENT_FALLBACK`` config (one
+    HTML string, or a dict by name), by default ``""``.
+
+    .. versionchanged:: 0.3
+       The owner of ``layout`` renders; an app alone gets the fallback.
     """
     state = state_of(app_ctx.app)
     if not has_request_context():
@@ -92,8 +115,11 @@ def party_fragment(name: str) -> Markup:
     if fragment is not None:
         return fragment
     template = state.party.fragments.get(name)
-    if template is not None:
+    if template is not None and state.answers_itself("layout"):
         fragment = Markup(flask.render_template(template))
+    elif state.operator is None:
+        fallback = state.app.config.get(FALLBACK_CONFIG)
+        fragment = Markup(fallback_fragment(fallback, name))
     else:
         fragment = Markup(_ask_layout(state, name, environ))
     fragments[name] = fragment

@@ -39,7 +39,7 @@ from wsgi_party.integration import Membership, RequestScope, member_environ
 from ._compat import rules_by_endpoint
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from flask.ctx import RequestContext
 
@@ -93,6 +93,11 @@ class FlaskPartyState(Membership):
             return self.name
         configured = self.app.config.get("WSGI_PARTY_NAME")
         return str(configured) if configured else None
+
+    def expected_owners(self) -> tuple[Mapping[str, str], str]:
+        """The ``WSGI_PARTY_OWNERS`` config: the owners this app expects the
+        site to have, by service (checked against the party's at bootstrap)."""
+        return self.app.config.get("WSGI_PARTY_OWNERS") or {}, "config WSGI_PARTY_OWNERS"
 
     def require_operator(self) -> PartylineOperator:
         """The app's operator; :class:`~wsgi_party.NoPartylineContext` if none."""

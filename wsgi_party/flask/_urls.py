@@ -40,6 +40,7 @@ from wsgi_party.integration import (
     build_link,
     call_key,
     link_memory,
+    not_in_party,
 )
 
 from ._compat import app_context_getter, request_context_getter, rules_by_endpoint
@@ -183,7 +184,9 @@ def _ask_party(
     state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
     operator = state.operator if state is not None else None
     if operator is None:
-        return app.url_for(endpoint, **values)
+        if own:
+            return app.url_for(endpoint, **values)
+        return _alone_url(app, endpoint, values)
     if own:
         endpoint = f"{operator.name}:{endpoint}"
     token = None
@@ -209,6 +212,26 @@ def _ask_party(
     finally:
         if token is not None:
             unbind_request(token)
+
+
+def _alone_url(app: Flask, endpoint: str, values: dict[str, t.Any]) -> str:
+    """:func:`party_url` of another app's endpoint in an app in no party.
+
+    The app's ``url_build_error_handlers`` may still answer, as for
+    ``url_for``; else :class:`PartyBuildError` says the app is alone,
+    chained from Flask's own ``BuildError``.
+    """
+    try:
+        return app.url_for(endpoint, **values)
+    except BuildError as exc:
+        options = {key: values.pop(key) for key in _URL_OPTIONS if key in values}
+        cause = UrlBuildError(
+            f"{endpoint!r} is not an endpoint of this app, and"
+            f" {not_in_party(f'Flask app {app.name!r}')}",
+            endpoint,
+            (),
+        )
+        raise PartyBuildError(endpoint, values, options.get("_method"), app.name, cause) from exc
 
 
 class PartyBuildError(BuildError, UrlBuildError):

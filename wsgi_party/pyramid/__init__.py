@@ -34,6 +34,14 @@ Settings:
     Dotted name of a callable ``(request) -> Identity | None``. Without it,
     an app with a security policy answers ``identity`` from
     ``request.authenticated_userid`` and ``request.identity``.
+``wsgi_party.owners``
+    The owners this app expects the site to have: a dict, or lines of
+    ``service = member`` (``identity = accounts``). The party adopts those
+    its own ``owners`` leave out; a contradiction fails at bootstrap.
+``wsgi_party.fragment_fallback``
+    The HTML of other members' fragments while the app is in no party (its
+    own server or tests): one string, or a dict by fragment name. Default
+    ``""``.
 
 The app answers ``url`` from its routes (route names are endpoints), exactly
 as ``request.route_path`` builds them, pregenerators included; values the
@@ -78,10 +86,12 @@ if t.TYPE_CHECKING:
     from wsgi_party import Identity, PartylineOperator
 
 __all__ = [
+    "FALLBACK_SETTING",
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
     "NAME_SETTING",
+    "OWNERS_SETTING",
     "IPartyMember",
     "NoSuchRoute",
     "PartyUrlArgumentError",
@@ -101,6 +111,10 @@ NAME_SETTING = _settings.NAME_SETTING
 FRAGMENTS_SETTING = _settings.FRAGMENTS_SETTING
 #: Setting: dotted name of a ``(request) -> Identity | None`` callable.
 IDENTITY_SETTING = _settings.IDENTITY_SETTING
+#: Setting: the owners this app expects the site to have, ``service -> member``.
+OWNERS_SETTING = _settings.OWNERS_SETTING
+#: Setting: the HTML of other members' fragments while the app is in no party.
+FALLBACK_SETTING = _settings.FALLBACK_SETTING
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = _settings.INVITE_ROUTE
 
@@ -126,6 +140,8 @@ def includeme(config: t.Any) -> None:
         fragments=settings.fragments,
         identity=settings.identity,
         package=config.root_package,
+        owners=settings.owners,
+        fragment_fallback=settings.fragment_fallback,
     )
     registry.registerUtility(member, IPartyMember)
     config.add_route(INVITE_ROUTE, INVITE_PATH)

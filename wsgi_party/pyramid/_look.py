@@ -31,7 +31,7 @@ from wsgi_party import (
     NoSuchServiceName,
     PartylineException,
 )
-from wsgi_party.integration import current_scope, member_environ
+from wsgi_party.integration import current_scope, fallback_fragment, member_environ
 
 from ._compat import principals_policy, pushed
 from ._settings import IDENTITY_SETTING
@@ -166,11 +166,13 @@ def _roles(
 
 
 def party_identity(member: PyramidMember, request: t.Any) -> Identity | None:
-    """``request.party_identity``: this app's own answer, else the party's."""
-    if member.offers("identity"):
+    """``request.party_identity``: the owner's answer, else this app's own,
+    else the party's; ``None`` in an app alone (logged once)."""
+    if member.answers_itself("identity"):
         return identity_for(member, request)
     operator = member.operator
     if operator is None:
+        member.identity_alone(member.describe())
         return None
     try:
         found: Identity | None = operator.ask_first("identity", None)
@@ -210,11 +212,11 @@ def party_fragment(member: PyramidMember, request: t.Any, name: str) -> str:
 
 
 def _fragment(member: PyramidMember, request: t.Any, name: str) -> str:
-    if name in member.fragments:
+    if name in member.fragments and member.answers_itself("layout"):
         return render_fragment(member, name, request)
     operator = member.operator
     if operator is None:
-        raise NoAnswer(f"this app declares no fragment {name!r} and is not a member of any party")
+        return fallback_fragment(member.fragment_fallback, name)
     try:
         return str(operator.ask_first("layout", name))
     except (NoAnswer, NoSuchServiceName):

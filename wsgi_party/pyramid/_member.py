@@ -35,7 +35,7 @@ from wsgi_party.integration import (
 )
 
 from . import _look, _urls
-from ._settings import PyramidConfigurationError
+from ._settings import OWNERS_SETTING, PyramidConfigurationError
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -92,6 +92,8 @@ class PyramidMember(Membership):
         fragments: Mapping[str, str] | None = None,
         identity: Callable[[t.Any], Identity | None] | None = None,
         package: t.Any = None,
+        owners: Mapping[str, str] | None = None,
+        fragment_fallback: str | Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(registry, name)
         #: The app's registry (the member's holder: one live party per registry).
@@ -102,6 +104,10 @@ class PyramidMember(Membership):
         self.identity_factory = identity
         #: Package relative renderer specs are resolved against.
         self.package = package
+        #: The ``wsgi_party.owners`` setting: the owners the app expects.
+        self.owners: dict[str, str] = dict(owners or {})
+        #: The ``wsgi_party.fragment_fallback`` setting.
+        self.fragment_fallback = fragment_fallback
         #: What building and matching need to know about each route.
         self.route_infos = _urls.RouteInfos(registry)
         #: The ``url`` handler while in a party (``request.party_url`` uses it
@@ -112,6 +118,17 @@ class PyramidMember(Membership):
         """The name the app joined under, else the configured one."""
         operator = self.operator
         return operator.name if operator is not None else self.name
+
+    def expected_owners(self) -> tuple[Mapping[str, str], str]:
+        """The ``wsgi_party.owners`` setting, declared to the party on joining."""
+        return self.owners, f"setting {OWNERS_SETTING}"
+
+    def describe(self) -> str:
+        """The app in words, for messages: ``"Pyramid app 'myapp' (member 'admin')"``."""
+        package = getattr(self.package, "__name__", None)
+        app = f"Pyramid app {package!r}" if package else "Pyramid app"
+        name = self.member_name()
+        return f"{app} (member {name!r})" if name else app
 
     @property
     def mount(self) -> str:

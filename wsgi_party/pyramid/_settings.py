@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pyramid.exceptions import ConfigurationError  # type: ignore[import-untyped]
 
 import wsgi_party
+from wsgi_party.integration import check_owners as wsgi_party_owners
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,10 +30,12 @@ if t.TYPE_CHECKING:
     from wsgi_party import Identity
 
 __all__ = [
+    "FALLBACK_SETTING",
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
     "NAME_SETTING",
+    "OWNERS_SETTING",
     "PyramidConfigurationError",
     "Settings",
     "read_settings",
@@ -44,6 +47,10 @@ NAME_SETTING = "wsgi_party.name"
 FRAGMENTS_SETTING = "wsgi_party.fragments"
 #: Setting: dotted name of a ``(request) -> Identity | None`` callable.
 IDENTITY_SETTING = "wsgi_party.identity"
+#: Setting: the owners this app expects the site to have, ``service -> member``.
+OWNERS_SETTING = "wsgi_party.owners"
+#: Setting: the HTML of fragments while the app is in no party.
+FALLBACK_SETTING = "wsgi_party.fragment_fallback"
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = "wsgi_party.invite"
 
@@ -68,6 +75,10 @@ class Settings:
     fragments: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: :data:`IDENTITY_SETTING`, resolved.
     identity: Callable[[t.Any], Identity | None] | None = None
+    #: :data:`OWNERS_SETTING`: service -> member name.
+    owners: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: :data:`FALLBACK_SETTING`: one HTML string, or HTML by fragment name.
+    fragment_fallback: str | Mapping[str, str] | None = None
 
 
 def read_settings(config: t.Any) -> Settings:
@@ -83,6 +94,34 @@ def read_settings(config: t.Any) -> Settings:
         name=name_setting(settings.get(NAME_SETTING)),
         fragments=fragments_setting(settings.get(FRAGMENTS_SETTING)),
         identity=identity,
+        owners=owners_setting(settings.get(OWNERS_SETTING)),
+        fragment_fallback=fallback_setting(settings.get(FALLBACK_SETTING)),
+    )
+
+
+def owners_setting(value: object) -> dict[str, str]:
+    """:data:`OWNERS_SETTING`: a mapping, or lines of ``service = member``."""
+    if value is None or value == "":
+        return {}
+    pairs = _pairs(OWNERS_SETTING, value, "service = member")
+    try:
+        return wsgi_party_owners(pairs, f"setting {OWNERS_SETTING}")
+    except wsgi_party.ConfigurationError as exc:
+        raise PyramidConfigurationError(str(exc)) from None
+
+
+def fallback_setting(value: object) -> str | Mapping[str, str] | None:
+    """:data:`FALLBACK_SETTING`: one HTML string for every fragment, or a
+    mapping of fragment name to HTML (from Python settings)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return dict(value)
+    raise PyramidConfigurationError(
+        f"setting {FALLBACK_SETTING} must be an HTML string, or a dict of fragment"
+        f" name to HTML, got {value!r}"
     )
 
 
@@ -102,25 +141,7 @@ def fragments_setting(value: object) -> dict[str, str]:
     (``#`` starts a comment line), as an ``.ini`` file writes it."""
     if value is None or value == "":
         return {}
-    if isinstance(value, Mapping):
-        pairs = list(value.items())
-    elif isinstance(value, str):
-        pairs = []
-        for raw in value.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, spec = line.partition("=")
-            if not sep:
-                raise PyramidConfigurationError(
-                    f"setting {FRAGMENTS_SETTING}: line {line!r} is not 'name = renderer'"
-                )
-            pairs.append((key, spec))
-    else:
-        raise PyramidConfigurationError(
-            f"setting {FRAGMENTS_SETTING} must be a dict or lines of 'name = renderer',"
-            f" got {type(value).__name__}"
-        )
+    pairs = _pairs(FRAGMENTS_SETTING, value, "name = renderer").items()
     fragments = {}
     for key, value_spec in pairs:
         if not isinstance(key, str) or not isinstance(value_spec, str):
@@ -136,3 +157,24 @@ def fragments_setting(value: object) -> dict[str, str]:
             )
         fragments[name] = spec
     return fragments
+
+
+def _pairs(setting: str, value: object, form: str) -> dict[t.Any, t.Any]:
+    """A mapping setting as given: a dict, or lines of ``key = value``
+    (``#`` starts a comment line), as an ``.ini`` file writes it."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not isinstance(value, str):
+        raise PyramidConfigurationError(
+            f"setting {setting} must be a dict or lines of {form!r}, got {type(value).__name__}"
+        )
+    pairs: dict[t.Any, t.Any] = {}
+    for raw in value.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, item = line.partition("=")
+        if not sep:
+            raise PyramidConfigurationError(f"setting {setting}: line {line!r} is not {form!r}")
+        pairs[key.strip()] = item.strip()
+    return pairs
