@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from wsgi_party import (
+    ConfigurationError,
     Declined,
     InvitationError,
     Member,
@@ -212,7 +213,7 @@ def _open_site(spec: str) -> _Site:
     app = t.cast("WSGIApplication", obj)
     try:
         party = WSGIParty(app)
-    except InvitationError as exc:
+    except PartylineException as exc:
         raise TargetError(f"bootstrapping the party of {spec!r} failed: {_one_line(exc)}") from exc
     return _Site(spec, party, party, owned=True)
 
@@ -253,7 +254,7 @@ def _bootstrap(site: _Site) -> tuple[tuple[Member, ...], tuple[Declined, ...]]:
     """Bootstrap the party (if it is lazy); its members and declined invitations."""
     try:
         return site.party.members, site.party.declined
-    except InvitationError as exc:
+    except (InvitationError, ConfigurationError) as exc:
         raise TargetError(
             f"bootstrapping the party of {site.spec!r} failed: {_one_line(exc)}"
         ) from exc
@@ -416,19 +417,26 @@ def _cmd_routes(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    # check prints every decline itself; failures still log their traceback.
+    # check prints every decline and unowned service itself; failures still
+    # log their traceback.
     logger = logging.getLogger("wsgi_party.invitations")
     level = logger.level
     logger.setLevel(logging.ERROR)
+    quiet = _Quiet()
+    package_log = logging.getLogger("wsgi_party")
+    package_log.addFilter(quiet)
     try:
         site = _open_site(args.target)
         try:
             members, declined = _bootstrap(site)
+            owners = dict(site.party.owners)
+            unowned = site.party.unowned_services()
         finally:
             if site.owned:
                 site.party.close()
     finally:
         logger.setLevel(level)
+        package_log.removeFilter(quiet)
     print(f"party of {site.spec}")
     print(f"members: {len(members)}")
     if members:
@@ -441,11 +449,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"declined: {len(declined)}")
     if declined:
         print(_table(("  INVITE PATH", "REASON"), [(f"  {d.path}", d.reason) for d in declined]))
+    if owners:
+        print(f"owners: {len(owners)}")
+        print(_table(("  SERVICE", "OWNER"), [(f"  {s}", m) for s, m in owners.items()]))
+    for service, answering in unowned.items():
+        names = ", ".join(answering)
+        print(
+            f"WARNING: {len(answering)} members answer {service!r} ({names}) and no owner"
+            f" is named; name the one that answers for the site with"
+            f" WSGIParty(..., owners={{{service!r}: {answering[0]!r}}})"
+        )
     problems = []
     if not members:
         problems.append("nobody joined")
     if declined:
         problems.append(f"{len(declined)} invitation(s) declined")
+    if unowned:
+        names = ", ".join(repr(s) for s in unowned)
+        problems.append(f"no owner named for {names}, which several members answer")
     if problems:
         print(f"FAILED: {'; '.join(problems)}")
         return 1
@@ -494,6 +515,13 @@ def _colour_wanted(stream: t.TextIO) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty is not None and isatty())
+
+
+class _Quiet(logging.Filter):
+    """Drops the party's own warnings (``wsgi_party`` logger): check prints them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
 
 
 class _NoColour(logging.Filter):
