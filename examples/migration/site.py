@@ -14,9 +14,10 @@ How it is put together::
     /admin            "admin"  (Pyramid)
     /status           "status" (WebOb, through PartyMember)
 
-Every app links to the others through the party, by endpoint name; the
-legacy shop owns login and the site's chrome, and every other app asks it for
-both on each request.
+Every app links to the others through the party, by endpoint name. The
+legacy shop owns login and the site's chrome, and says so: ``owners`` names
+it, so every app (the legacy shop too) asks it, and nothing depends on the
+order the apps join in; ``login`` follows ``identity``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def create_site() -> WSGIParty:
     """Mount the apps and open the party (it bootstraps on the first request)."""
     root = RouteDispatcher({"shopfront": create_shopfront(), "legacy": legacy}, default="legacy")
     mounts = {"/blog": create_blog(), "/admin": create_admin(), "/status": create_status()}
-    return WSGIParty(DispatcherMiddleware(root, mounts), lazy=True)
+    return WSGIParty(
+        DispatcherMiddleware(root, mounts),
+        lazy=True,
+        owners={"identity": "legacy", "layout": "legacy"},
+    )
 
 
 application = create_site()
