@@ -72,7 +72,10 @@ with Configurator(settings={"wsgi_party.name": "new"}) as config:
     config.add_view(account, route_name="account")
     new = config.make_wsgi_app()
 
-application = WSGIParty(RouteDispatcher({"new": new, "legacy": legacy}, default="legacy"))
+application = WSGIParty(
+    RouteDispatcher({"new": new, "legacy": legacy}, default="legacy"),
+    owners={"identity": "legacy", "layout": "legacy"},  # for every member
+)
 # [end-new]
 
 if __name__ == "__main__":
