@@ -31,7 +31,7 @@ from wsgi_party import (
     NoSuchServiceName,
     PartylineException,
 )
-from wsgi_party.integration import current_scope, fallback_fragment, member_environ
+from wsgi_party.integration import current_scope, fallback_fragment, member_environ, owner_of
 
 from ._compat import principals_policy, pushed
 from ._settings import IDENTITY_SETTING
@@ -219,7 +219,10 @@ def _fragment(member: PyramidMember, request: t.Any, name: str) -> str:
         return fallback_fragment(member.fragment_fallback, name)
     try:
         return str(operator.ask_first("layout", name))
-    except (NoAnswer, NoSuchServiceName):
+    except (NoAnswer, NoSuchServiceName) as exc:
+        owner = owner_of(operator, "layout")
+        if owner is not None:
+            raise NoAnswer(f"the layout owner {owner!r} has no fragment {name!r}: {exc}") from exc
         asked = [
             repr(m.name)
             for m in operator.partyline.members
