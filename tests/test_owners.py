@@ -451,3 +451,15 @@ def test_a_bad_django_owners_setting_is_a_system_check_error() -> None:
     with override_settings(WSGI_PARTY_OWNERS={"identity": ""}):
         errors = check_settings()
     assert [e.obj for e in errors] == ["WSGI_PARTY_OWNERS"]
+
+
+def test_a_stand_in_named_owner_answers_an_app_with_its_own_policy_in_its_tests() -> None:
+    from wsgi_party.testing import StandIn, party_for
+
+    accounts = StandIn(
+        "accounts", identity=Identity("7", "Ann"), fragments={"header": ""}, mount="/accounts"
+    )
+    with party_for(make_wiki(), "/wiki", accounts, owners={"identity": "accounts"}) as party:
+        assert get_json(Client(party), "/wiki/whoami")["party"] == "Ann"
+    with party_for(make_wiki(), "/wiki", accounts) as party:  # its own policy answers
+        assert get_json(Client(party), "/wiki/whoami")["party"] == "anonymous"
