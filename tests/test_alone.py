@@ -67,6 +67,22 @@ def test_flask_alone_identity_is_none_with_one_warning(caplog: pytest.LogCapture
     assert "Flask app 'alone'" in warning and ALONE in warning
 
 
+def test_flask_alone_again_after_its_party_closed_warns_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from wsgi_party import WSGIParty
+
+    caplog.set_level(logging.WARNING, logger="wsgi_party")
+    app = make_flask()
+    client = app.test_client()
+    client.get("/")
+    with WSGIParty(app):
+        pass
+    client.get("/")
+    client.get("/")
+    assert len(alone_warnings(caplog)) == 2
+
+
 def test_flask_alone_answers_what_it_was_given_itself(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="wsgi_party")
     app = make_flask(identity=lambda: Identity("7", "Seven"), fragments={"header": "own.html"})

@@ -244,6 +244,8 @@ class Membership:
 
     #: Layout fragments this member renders for the others, by name.
     fragments: t.Collection[str] = ()
+    # Whether identity_alone has warned since the app was last in a party.
+    _warned_alone = False
 
     def __init__(self, holder: object, name: str | None = None) -> None:
         #: The object that holds the app's party state.
@@ -252,7 +254,6 @@ class Membership:
         self.name = name
         #: The operator of the live party the app is in, else ``None``.
         self.operator: PartylineOperator | None = None
-        self._warned_alone = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.member_name()!r} operator={self.operator!r}>"
@@ -285,7 +286,8 @@ class Membership:
     def identity_alone(self, app: str) -> None:
         """``party_identity`` of an app in no party that does not answer
         ``identity`` itself: ``None`` (anonymous), with a warning logged once
-        per app. ``app`` names it (``"Flask app 'blog'"``)."""
+        per app (and once more each time a party it was in closes). ``app``
+        names it (``"Flask app 'blog'"``)."""
         if not self._warned_alone:
             self._warned_alone = True
             log.warning(
@@ -347,6 +349,7 @@ class Membership:
     def _closed(self, operator: PartylineOperator) -> None:
         if self.operator is operator:
             self.operator = None
+            self._warned_alone = False  # alone again: say so again, once
             self.left(operator)
 
     # -- hooks -----------------------------------------------------------------
