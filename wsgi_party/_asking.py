@@ -199,10 +199,7 @@ class Asking(Bootstrap):
         try:
             handlers = self._live[service_name]
         except (KeyError, TypeError):
-            found = self._owned_or_handlers(service_name)
-            if found is None:
-                return self.ask(self._owned[service_name], service_name, payload)
-            handlers = found
+            handlers = self._owned_or_handlers(service_name)
         owned = self._owned
         if owned and service_name in owned:
             return self.ask(owned[service_name], service_name, payload)
@@ -288,14 +285,13 @@ class Asking(Bootstrap):
             raise PartyClosed("this party is closed; create a new WSGIParty")
         self._bootstrap()
 
-    def _owned_or_handlers(self, service_name: object) -> list[Handler] | None:
-        """:meth:`_handlers_for`, but ``None`` for an owned service nobody
+    def _owned_or_handlers(self, service_name: object) -> list[Handler]:
+        """:meth:`_handlers_for`, but no error for an owned service nobody
         connected (its owner's invitation failed): asking the owner says why."""
         if self._state is not _READY:
             self._not_ready()
-        owned = isinstance(service_name, str) and service_name in self._owned
-        if owned and service_name not in self.handlers:
-            return None
+        if isinstance(service_name, str) and service_name in self._owned:
+            return self.handlers.get(service_name, [])
         return self._handlers_for(service_name)
 
     def _handlers_for(self, service_name: object) -> list[Handler]:

@@ -164,9 +164,11 @@ def identity_enabled() -> bool:
 
     ``WSGI_PARTY_IDENTITY`` decides when set; by default the project answers
     when ``django.contrib.auth`` is installed and sessions are in use (the
-    sessions app, or ``SessionMiddleware`` with another session engine). Set
-    it to ``False`` when another member owns login, or this project's
-    "anonymous" would answer first.
+    sessions app, or ``SessionMiddleware`` with another session engine).
+    When another member owns login, name it the owner
+    (``WSGIParty(owners=...)`` or ``WSGI_PARTY_OWNERS``) so that every member,
+    this project too, asks it; ``False`` also stops the project offering
+    ``identity`` to the others.
     """
     chosen = getattr(settings, "WSGI_PARTY_IDENTITY", None)
     if chosen is not None:
