@@ -7,6 +7,8 @@ Install it the way every reusable Django app is installed::
     MIDDLEWARE = ["wsgi_party.django.PartyMiddleware", ...]     # at the top
     WSGI_PARTY_NAME = "legacy"              # member name; default from the mount
     WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}   # answers ``layout``
+    WSGI_PARTY_OWNERS = {"identity": "legacy"}   # who answers for the whole site
+    WSGI_PARTY_FRAGMENT_FALLBACK = ""            # others' fragments, when alone
 
     # wsgi.py
     application = WSGIParty(DispatcherMiddleware(get_wsgi_application(), {

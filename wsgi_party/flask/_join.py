@@ -64,6 +64,12 @@ class FlaskParty:
     One :class:`FlaskParty` may initialise several apps; each keeps its own
     state in ``app.extensions["wsgi_party"]``.
 
+    Two more config keys are read: ``WSGI_PARTY_OWNERS``, the owners the
+    app expects the site to have (``{"identity": "accounts"}``, adopted by
+    the party where its own ``owners`` names none), and
+    ``WSGI_PARTY_FRAGMENT_FALLBACK``, other members' fragments while the
+    app is in no party (one HTML string, or a dict by name; default ``""``).
+
     Other members get the app's URLs built as its own ``url_for`` builds
     them: ``url_defaults`` run (in an app context of the app, with no
     request, as for ``url_for`` outside a request), blueprint endpoints,
