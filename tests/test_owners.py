@@ -463,3 +463,14 @@ def test_a_stand_in_named_owner_answers_an_app_with_its_own_policy_in_its_tests(
         assert get_json(Client(party), "/wiki/whoami")["party"] == "Ann"
     with party_for(make_wiki(), "/wiki", accounts) as party:  # its own policy answers
         assert get_json(Client(party), "/wiki/whoami")["party"] == "anonymous"
+
+
+def test_an_owner_named_by_a_setting_must_be_in_the_test_party_too() -> None:
+    from wsgi_party.testing import party_for
+
+    wiki = make_wiki(**{"wsgi_party.owners": {"identity": "accounts"}})
+    with pytest.raises(ConfigurationError) as caught:
+        party_for(wiki, "/wiki")
+    message = str(caught.value)
+    assert "setting wsgi_party.owners of member 'wiki' names 'accounts'" in message
+    assert "members: 'wiki'" in message
