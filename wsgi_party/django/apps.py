@@ -44,6 +44,8 @@ __all__ = [
 
 #: The dotted path of the middleware, as it must appear in ``MIDDLEWARE``.
 MIDDLEWARE_PATH = "wsgi_party.django.PartyMiddleware"
+#: The dotted path of the middleware that takes ``request.user`` from the party.
+PARTY_USER_MIDDLEWARE_PATH = "wsgi_party.django.auth.PartyUserMiddleware"
 
 
 class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
@@ -130,13 +132,18 @@ def identity_enabled() -> bool:
 
     ``WSGI_PARTY_IDENTITY`` decides when set; by default the project answers
     when ``django.contrib.auth`` is installed and sessions are in use (the
-    sessions app, or ``SessionMiddleware`` with another session engine). Set
-    it to ``False`` when another member owns login, or this project's
-    "anonymous" would answer first.
+    sessions app, or ``SessionMiddleware`` with another session engine), and
+    its users do not come from the party
+    (:class:`~wsgi_party.django.auth.PartyUserMiddleware` is not in
+    ``MIDDLEWARE``). Set it to ``False`` when another member owns login, or
+    this project's "anonymous" would answer first. The project answers
+    ``login`` (its ``LOGIN_URL``) exactly when it answers ``identity``.
     """
     chosen = getattr(settings, "WSGI_PARTY_IDENTITY", None)
     if chosen is not None:
         return bool(chosen)
+    if PARTY_USER_MIDDLEWARE_PATH in (settings.MIDDLEWARE or ()):
+        return False
     return bool(apps.is_installed("django.contrib.auth")) and (
         bool(apps.is_installed("django.contrib.sessions"))
         or "django.contrib.sessions.middleware.SessionMiddleware" in settings.MIDDLEWARE

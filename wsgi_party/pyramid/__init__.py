@@ -34,6 +34,13 @@ Settings:
     Dotted name of a callable ``(request) -> Identity | None``. Without it,
     an app with a security policy answers ``identity`` from
     ``request.authenticated_userid`` and ``request.identity``.
+``wsgi_party.login_route``
+    In the app that owns login: the route of its login page, which it
+    answers ``login`` with (``next=`` the page to come back to).
+
+An app that does not own login requires it from the owner with
+:class:`PartySecurityPolicy` and :func:`party_forbidden_view`;
+``request.party_login_url()`` is the owner's login page.
 
 The app answers ``url`` from its routes (route names are endpoints), exactly
 as ``request.route_path`` builds them, pregenerators included; values the
@@ -71,6 +78,7 @@ from ._member import (
     party_member,
     partyline_tween_factory,
 )
+from ._security import PartySecurityPolicy, party_forbidden_view, party_login_url
 from ._settings import PyramidConfigurationError, read_settings
 from ._urls import NoSuchRoute, PartyUrlArgumentError, untrusted_host_view
 
@@ -81,9 +89,11 @@ __all__ = [
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
+    "LOGIN_ROUTE_SETTING",
     "NAME_SETTING",
     "IPartyMember",
     "NoSuchRoute",
+    "PartySecurityPolicy",
     "PartyUrlArgumentError",
     "PyramidConfigurationError",
     "PyramidMember",
@@ -91,6 +101,8 @@ __all__ = [
     "includeme",
     "invite_view",
     "party_member",
+    "party_forbidden_view",
+    "party_login_url",
     "partyline_tween_factory",
     "untrusted_host_view",
 ]
@@ -101,6 +113,8 @@ NAME_SETTING = _settings.NAME_SETTING
 FRAGMENTS_SETTING = _settings.FRAGMENTS_SETTING
 #: Setting: dotted name of a ``(request) -> Identity | None`` callable.
 IDENTITY_SETTING = _settings.IDENTITY_SETTING
+#: Setting: the route of the login page, in the app that owns login.
+LOGIN_ROUTE_SETTING = _settings.LOGIN_ROUTE_SETTING
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = _settings.INVITE_ROUTE
 
@@ -126,6 +140,7 @@ def includeme(config: t.Any) -> None:
         fragments=settings.fragments,
         identity=settings.identity,
         package=config.root_package,
+        login_route=settings.login_route,
     )
     registry.registerUtility(member, IPartyMember)
     config.add_route(INVITE_ROUTE, INVITE_PATH)
@@ -162,6 +177,7 @@ def _add_request_methods(config: t.Any, member: PyramidMember) -> None:
     config.add_request_method(party_url, "party_url")
     config.add_request_method(party_identity, "party_identity", reify=True)
     config.add_request_method(party_fragment, "party_fragment")
+    config.add_request_method(party_login_url, "party_login_url")
 
 
 def add_renderer_globals(event: t.Any) -> None:
