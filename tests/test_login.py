@@ -234,14 +234,14 @@ def test_flask_login_current_user_is_the_owners_user_after_logging_in_there(
 
 def test_flask_login_ignores_a_login_of_the_apps_own_session(client: Client) -> None:
     # A user id left in the app's own session from before the migration.
-    with _blog_session(client) as session:
+    with BlogSession(client) as session:
         session["_user_id"] = "99"
     assert client.get("/site/blog/").get_data(as_text=True) == "anonymous"
     log_in(client, "bob")
     assert client.get("/site/blog/").get_data(as_text=True) == "hello Bob"
 
 
-class _blog_session:  # noqa: N801 - used as a context manager
+class BlogSession:
     """Write the blog app's own session cookie, as its old login did."""
 
     def __init__(self, client: Client) -> None:
@@ -311,9 +311,7 @@ def test_pyramid_remember_and_forget_leave_login_to_the_owner() -> None:
 def test_pyramid_owner_answers_login_from_its_login_route_setting(
     make_party: MakeParty,
 ) -> None:
-    config = Configurator(
-        settings={"wsgi_party.name": "auth", "wsgi_party.login_route": "signin"}
-    )
+    config = Configurator(settings={"wsgi_party.name": "auth", "wsgi_party.login_route": "signin"})
     config.include("wsgi_party.pyramid")
     config.set_security_policy(_NobodyPolicy())
     config.add_route("signin", "/sign-in")
@@ -451,9 +449,7 @@ def test_django_backend_without_create_unknown_user_maps_known_users_only(
     _, client = django_site
     User.objects.filter(username="2").delete()
     log_in(client, "bob")
-    with override_settings(
-        AUTHENTICATION_BACKENDS=["tests.django_site.login_urls.KnownUsersOnly"]
-    ):
+    with override_settings(AUTHENTICATION_BACKENDS=["tests.django_site.login_urls.KnownUsersOnly"]):
         assert login_redirect(client.get("/site/legacy/private/"))[0] == (
             "/site/legacy/party-login/"
         )
@@ -476,12 +472,16 @@ def test_django_party_user_middleware_needs_the_party_backend(django_settings: N
     from wsgi_party.django.auth import PartyUserMiddleware
 
     backends = ["django.contrib.auth.backends.ModelBackend"]
-    with override_settings(AUTHENTICATION_BACKENDS=backends):
-        with pytest.raises(PartyImproperlyConfigured, match="PartyBackend"):
-            PartyUserMiddleware(lambda request: None)
-    with override_settings(WSGI_PARTY_IDENTITY=True):
-        with pytest.raises(PartyImproperlyConfigured, match="WSGI_PARTY_IDENTITY"):
-            PartyUserMiddleware(lambda request: None)
+    with (
+        override_settings(AUTHENTICATION_BACKENDS=backends),
+        pytest.raises(PartyImproperlyConfigured, match="PartyBackend"),
+    ):
+        PartyUserMiddleware(lambda request: None)
+    with (
+        override_settings(WSGI_PARTY_IDENTITY=True),
+        pytest.raises(PartyImproperlyConfigured, match="WSGI_PARTY_IDENTITY"),
+    ):
+        PartyUserMiddleware(lambda request: None)
 
 
 @pytest.mark.parametrize(
