@@ -512,3 +512,21 @@ def test_django_owner_answers_login_from_its_login_url(
 def json_of(response: t.Any) -> t.Any:
     assert response.status_code == 200, (response.status, response.get_data(True))
     return response.get_json()
+
+
+def test_login_payload_that_is_not_a_url_is_an_error_naming_the_member(
+    make_party: MakeParty,
+) -> None:
+    from wsgi_party import PartylineException
+
+    party = make_party(DispatcherMiddleware(NotFound(), {"/accounts": make_accounts()}))
+    with pytest.raises(PartylineException, match=r"'login' payload for member 'accounts'.*int"):
+        party.ask("accounts", "login", 3)
+
+
+def test_pyramid_login_route_setting_must_be_a_route_name() -> None:
+    from wsgi_party.pyramid import PyramidConfigurationError
+
+    config = Configurator(settings={"wsgi_party.login_route": 3})
+    with pytest.raises(PyramidConfigurationError, match=r"wsgi_party\.login_route"):
+        config.include("wsgi_party.pyramid")
