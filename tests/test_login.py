@@ -428,6 +428,17 @@ def test_django_request_user_and_permissions_follow_the_owner(
     assert login_redirect(client.get("/site/legacy/private/"))[0] == "/site/legacy/party-login/"
 
 
+def test_django_async_view_with_login_required_gets_the_owners_user(
+    django_site: tuple[WSGIParty, Client],
+) -> None:
+    _, client = django_site
+    assert login_redirect(client.get("/site/legacy/private-async/"))[1] == (
+        "/site/legacy/private-async/"
+    )
+    log_in(client, "bob")
+    assert json_of(client.get("/site/legacy/private-async/")) == {"username": "2"}
+
+
 def test_django_user_loses_what_the_owner_takes_away(
     django_site: tuple[WSGIParty, Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:

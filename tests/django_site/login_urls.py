@@ -50,8 +50,16 @@ def users(request: t.Any) -> JsonResponse:
     return _user(request)
 
 
+@login_required
+async def private_async(request: t.Any) -> JsonResponse:
+    """An async page for logged-in users (Django's decorator awaits ``request.auser()``)."""
+    user = await request.auser()
+    return JsonResponse({"username": user.get_username()})
+
+
 urlpatterns = [
     path("private/", private, name="private"),
+    path("private-async/", private_async, name="private-async"),
     path("users/", users, name="users"),
     path("party-login/", party_login, name="party-login"),
     *project_patterns,

@@ -27,8 +27,10 @@ the page (its full path, under any prefix).
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
+from asgiref.sync import sync_to_async
 from django.contrib import auth  # type: ignore[import-untyped,unused-ignore]
 from django.contrib.auth import (  # type: ignore[import-untyped,unused-ignore]
     REDIRECT_FIELD_NAME,
@@ -139,7 +141,7 @@ class PartyBackend(ModelBackend):  # type: ignore[misc,unused-ignore]
 
 
 class PartyUserMiddleware:
-    """Makes ``request.user`` the user the login owner says is logged in.
+    """Makes ``request.user`` (and ``request.auser()``) the user the login owner says is logged in.
 
     Put it after ``AuthenticationMiddleware`` (or instead of it). For every
     request ``request.user`` is, lazily, the user :class:`PartyBackend`
@@ -169,9 +171,18 @@ class PartyUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: t.Any) -> t.Any:
-        """Set ``request.user`` (lazily) and handle the request."""
-        request.user = SimpleLazyObject(lambda: party_user(request))
+        """Set ``request.user`` and ``request.auser`` (lazily) and handle the request."""
+        user = SimpleLazyObject(lambda: party_user(request))
+        request.user = user
+        # What async views and Django's decorators on them await.
+        request.auser = functools.partial(_auser, user)
         return self.get_response(request)
+
+
+async def _auser(user: t.Any) -> t.Any:
+    # The lazy user reads the database: load it in a thread, then hand it over.
+    await sync_to_async(getattr)(user, "is_authenticated")
+    return user
 
 
 def party_user(request: t.Any) -> t.Any:
