@@ -134,11 +134,11 @@ class WikiRoot:
         pass
 
 
-def make_wiki() -> t.Any:
+def make_wiki(policy: PartySecurityPolicy | None = None) -> t.Any:
     """A Pyramid app whose security policy follows the owner."""
     config = Configurator(settings={"wsgi_party.name": "wiki"}, root_factory=WikiRoot)
     config.include("wsgi_party.pyramid")
-    config.set_security_policy(PartySecurityPolicy())
+    config.set_security_policy(policy or PartySecurityPolicy())
     config.add_forbidden_view(party_forbidden_view)
 
     def page(request: t.Any) -> t.Any:
@@ -295,6 +295,32 @@ def test_pyramid_identity_and_permissions_follow_the_owner(client: Client) -> No
     assert client.get("/site/wiki/edit").get_data(as_text=True) == "editing as Ann"
     client.get("/site/accounts/logout")
     assert login_redirect(client.get("/site/wiki/page"))[0] == OWNER_LOGIN
+
+
+def test_pyramid_policy_maps_the_owners_identity_to_the_apps_user(
+    make_party: MakeParty,
+) -> None:
+    made: list[str] = []
+
+    def wiki_user(request: t.Any, identity: Identity) -> t.Any:
+        made.append(identity.id)
+        return None if identity.id == "2" else WikiUser(identity.name.lower())
+
+    policy = PartySecurityPolicy(user_from_identity=wiki_user)
+    apps = {"/accounts": make_accounts(), "/wiki": make_wiki(policy)}
+    client = under_site(make_party(DispatcherMiddleware(NotFound(), apps)))
+    log_in(client, "ann")
+    assert client.get("/site/wiki/page").get_data(as_text=True) == "1 ann (wiki user)"
+    assert made == ["1"]  # once per request, however often the policy is asked
+    log_in(client, "bob")  # the wiki has no user for bob: anonymous
+    assert login_redirect(client.get("/site/wiki/page"))[0] == OWNER_LOGIN
+
+
+class WikiUser:
+    """The wiki's own user object."""
+
+    def __init__(self, login: str) -> None:
+        self.name = f"{login} (wiki user)"
 
 
 def test_pyramid_party_login_url_request_method(client: Client) -> None:

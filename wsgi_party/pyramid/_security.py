@@ -30,9 +30,14 @@ from wsgi_party import NoPartylineContext
 from wsgi_party.integration import owner_login_url
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
     from wsgi_party import Identity
 
 __all__ = ["PartySecurityPolicy", "party_forbidden_view", "party_login_url"]
+
+#: Where a request keeps the user ``user_from_identity`` made for it.
+_USER_KEY = "_wsgi_party_policy_user"
 
 
 class PartySecurityPolicy:
@@ -40,8 +45,11 @@ class PartySecurityPolicy:
 
     * ``request.identity`` is the owner's :class:`~wsgi_party.Identity` for
       the request (``request.party_identity``, asked once per request), or
-      ``None`` for an anonymous visitor;
-    * ``request.authenticated_userid`` is its ``id``;
+      ``None`` for an anonymous visitor; with ``user_from_identity``, what
+      that callable makes of it (``(request, identity) -> user``, once per
+      request; a user of the app's own database, say; ``None`` counts as
+      anonymous);
+    * ``request.authenticated_userid`` is the owner's ``id`` of the user;
     * ``permission=`` is decided by the ACLs of the context (Pyramid's
       :class:`~pyramid.authorization.ACLHelper`) against
       :meth:`effective_principals`: ``Everyone``, and for a logged-in user
@@ -54,28 +62,49 @@ class PartySecurityPolicy:
     owner). Requires ``config.include("wsgi_party.pyramid")``.
     """
 
-    def __init__(self, *, role_prefix: str = "role:") -> None:
+    def __init__(
+        self,
+        *,
+        role_prefix: str = "role:",
+        user_from_identity: Callable[[t.Any, Identity], t.Any] | None = None,
+    ) -> None:
         #: Put in front of each role to make its principal.
         self.role_prefix = role_prefix
+        #: Makes the app's user of the owner's identity, if given.
+        self.user_from_identity = user_from_identity
         self._acl = ACLHelper()
 
     def __repr__(self) -> str:
         return f"<PartySecurityPolicy role_prefix={self.role_prefix!r}>"
 
-    def identity(self, request: t.Any) -> Identity | None:
-        """The owner's identity for ``request``, or ``None``."""
+    def owner_identity(self, request: t.Any) -> Identity | None:
+        """The owner's identity for ``request``; ``None`` when nobody is
+        logged in or ``user_from_identity`` made no user of it."""
         _require_include(request)
         found: Identity | None = request.party_identity
-        return found
+        if found is None or self.user_from_identity is None:
+            return found
+        return found if self.identity(request) is not None else None
+
+    def identity(self, request: t.Any) -> t.Any:
+        """``request.identity``: the owner's identity, or the app's user made of it."""
+        _require_include(request)
+        found: Identity | None = request.party_identity
+        if found is None or self.user_from_identity is None:
+            return found
+        made: dict[str, t.Any] = request.__dict__
+        if _USER_KEY not in made:
+            made[_USER_KEY] = self.user_from_identity(request, found)
+        return made[_USER_KEY]
 
     def authenticated_userid(self, request: t.Any) -> str | None:
-        """The ``id`` of the owner's identity, or ``None``."""
-        identity = self.identity(request)
+        """The owner's ``id`` of the logged-in user, or ``None``."""
+        identity = self.owner_identity(request)
         return identity.id if identity is not None else None
 
     def effective_principals(self, request: t.Any) -> list[str]:
         """The principals ACLs are matched against (override to map roles otherwise)."""
-        identity = self.identity(request)
+        identity = self.owner_identity(request)
         if identity is None:
             return [Everyone]
         roles = sorted(f"{self.role_prefix}{role}" for role in identity.roles)
