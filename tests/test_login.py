@@ -567,3 +567,30 @@ def test_pyramid_login_route_setting_must_be_a_route_name() -> None:
     config = Configurator(settings={"wsgi_party.login_route": 3})
     with pytest.raises(PyramidConfigurationError, match=r"wsgi_party\.login_route"):
         config.include("wsgi_party.pyramid")
+
+
+# -- an app's own tests, with a stand-in for the owner ---------------------------------------
+
+
+def test_app_requiring_login_is_tested_with_a_stand_in_for_the_owner() -> None:
+    from wsgi_party.testing import StandIn, party_for
+
+    blog = make_blog()
+    accounts = StandIn(
+        "accounts", routes={"signin": "/signin"}, identity=None, login="signin", mount="/accounts"
+    )
+    with party_for(blog, "/blog", accounts):
+        client = blog.test_client()
+        assert login_redirect(client.get("/drafts")) == ("/accounts/signin", "/drafts")
+        accounts.identity = Identity("7", "Tess", {"editor"})
+        assert client.get("/drafts").get_data(as_text=True) == "drafts of Tess (7) ['editor']"
+
+
+def test_stand_in_login_endpoint_must_be_one_of_its_routes(make_party: MakeParty) -> None:
+    from wsgi_party import PartylineException
+    from wsgi_party.testing import StandIn
+
+    accounts = StandIn("accounts", routes={"home": "/"}, login="signin")
+    party = make_party(DispatcherMiddleware(accounts, {}))
+    with pytest.raises(PartylineException, match=r"stand-in 'accounts'.*'signin'.*no such route"):
+        party.ask("accounts", "login", "/x")
