@@ -594,3 +594,53 @@ def test_stand_in_login_endpoint_must_be_one_of_its_routes(make_party: MakeParty
     party = make_party(DispatcherMiddleware(accounts, {}))
     with pytest.raises(PartylineException, match=r"stand-in 'accounts'.*'signin'.*no such route"):
         party.ask("accounts", "login", "/x")
+
+
+def test_each_visitor_gets_their_own_user_in_every_framework_at_once(
+    make_party: MakeParty, django_settings: None
+) -> None:
+    import threading
+
+    from django.core.wsgi import get_wsgi_application
+
+    apps = {
+        "/accounts": make_accounts(),
+        "/blog": make_blog(),
+        "/wiki": make_wiki(),
+        "/legacy": get_wsgi_application(),
+    }
+    party = make_party(DispatcherMiddleware(NotFound(), apps))
+    names = ["ann", "bob"] * 3
+    clients = [under_site(party) for _ in names]
+    for client, name in zip(clients, names, strict=True):
+        log_in(client, name)
+        client.get("/site/legacy/private/")  # the Django user exists before the rush
+    errors: list[str] = []
+    start = threading.Barrier(len(clients))
+
+    def browse(client: Client, name: str) -> None:
+        userid, display, _roles = USERS[name]
+        expected = {
+            "/site/blog/drafts": f"drafts of {display} ({userid})",
+            "/site/wiki/page": f"{userid} {display}",
+            "/site/legacy/private/": f'"username": "{userid}"',
+        }
+        try:
+            start.wait(timeout=30)
+            for _ in range(15):
+                for path, text in expected.items():
+                    body = client.get(path).get_data(as_text=True)
+                    if text not in body:
+                        errors.append(f"{name} on {path}: {body[:80]!r}")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{name}: {exc!r}")
+
+    threads = [
+        threading.Thread(target=browse, args=pair) for pair in zip(clients, names, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
