@@ -361,6 +361,17 @@ class _NobodyPolicy:
 # -- without an owner -------------------------------------------------------------------
 
 
+def test_owner_whose_login_page_cannot_be_built_says_which_endpoint(
+    make_party: MakeParty,
+) -> None:
+    from wsgi_party import PartylineException
+
+    accounts = make_accounts(login_endpoint="auth.signin")  # no such endpoint
+    party = make_party(DispatcherMiddleware(NotFound(), {"/accounts": accounts}))
+    with pytest.raises(PartylineException, match=r"'accounts' .* own endpoint 'auth.signin'"):
+        party.ask("accounts", "login", "/x")
+
+
 def test_no_login_owner_is_an_error_naming_the_member(make_party: MakeParty) -> None:
     notes = make_notes()
     notes.testing = True  # the error reaches the test, not a 500 page
@@ -517,6 +528,19 @@ def test_django_party_user_middleware_needs_the_party_backend(django_settings: N
     with (
         override_settings(WSGI_PARTY_IDENTITY=True),
         pytest.raises(PartyImproperlyConfigured, match="WSGI_PARTY_IDENTITY"),
+    ):
+        PartyUserMiddleware(lambda request: None)
+    auth_first = [
+        "wsgi_party.django.PartyMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "wsgi_party.django.auth.PartyUserMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    with (
+        override_settings(MIDDLEWARE=auth_first),
+        pytest.raises(
+            PartyImproperlyConfigured, match=r"must come after .*AuthenticationMiddleware"
+        ),
     ):
         PartyUserMiddleware(lambda request: None)
 

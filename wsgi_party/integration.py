@@ -328,7 +328,9 @@ class Membership:
 
         The party's root for the current request and the member's mount come
         first; values the route does not use become the query string. Only
-        while the member is in a party.
+        while the member is in a party; an endpoint it cannot build is a
+        :class:`~wsgi_party.PartylineException` naming it (a configuration
+        error, where the ``url`` service would pass the ask on).
 
         .. versionadded:: 0.3
         """
@@ -338,7 +340,14 @@ class Membership:
                 f"member {self.member_name()!r} builds its URL for {endpoint!r} only"
                 " while it is in a live party"
             )
-        return url_handler(operator, self.build_path)(UrlRequest(endpoint, values))
+        try:
+            return url_handler(operator, self.build_path)(UrlRequest(endpoint, values))
+        except HighAndDry as exc:
+            # Its own endpoint, named in its configuration: not "no answer".
+            raise PartylineException(
+                f"member {operator.name!r} cannot build the URL of its own endpoint"
+                f" {endpoint!r}: {exc}"
+            ) from exc
 
     # -- the services the hooks answer ------------------------------------------
 

@@ -53,12 +53,16 @@ from wsgi_party import NoPartylineContext
 from wsgi_party.integration import owner_login_url
 
 from ._look import party_identity
-from .apps import PartyImproperlyConfigured, party_config
+from .apps import PARTY_USER_MIDDLEWARE_PATH, PartyImproperlyConfigured, party_config
 
 if t.TYPE_CHECKING:
     from wsgi_party import Identity
 
 __all__ = ["PartyBackend", "PartyUserMiddleware", "party_login", "party_login_url", "party_user"]
+
+
+_AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+_THIS = PARTY_USER_MIDDLEWARE_PATH
 
 
 class PartyBackend(ModelBackend):  # type: ignore[misc,unused-ignore]
@@ -162,6 +166,16 @@ class PartyUserMiddleware:
                 "WSGI_PARTY_IDENTITY = True answers 'identity' from this project's own"
                 " users, but PartyUserMiddleware takes them from the party: the"
                 " project would ask itself; remove one of them"
+            )
+        middleware = list(settings.MIDDLEWARE or ())
+        if (
+            _AUTH_MIDDLEWARE in middleware
+            and _THIS in middleware
+            and middleware.index(_AUTH_MIDDLEWARE) > middleware.index(_THIS)
+        ):
+            raise PartyImproperlyConfigured(
+                f"{_THIS!r} must come after {_AUTH_MIDDLEWARE!r} in MIDDLEWARE,"
+                " or the session's own user replaces the owner's"
             )
         if not any(isinstance(backend, PartyBackend) for backend in auth.get_backends()):
             raise PartyImproperlyConfigured(
