@@ -8,9 +8,9 @@ The app config holds the one membership of the process's project, and
     membership.operator                          # the party's operator, None outside one
 
 The project then answers ``url``, ``ping``, ``routes`` and ``match`` from its
-URLconf (:mod:`._reverse`), ``identity`` and ``login`` (``LOGIN_URL``)
-from its sessions and auth and ``layout`` from the templates named in ``WSGI_PARTY_FRAGMENTS``
-(:mod:`._look`).
+URLconf (:mod:`._reverse`), ``identity`` and ``login`` (``LOGIN_URL``) from
+its sessions and auth, and ``layout`` from the templates named in
+``WSGI_PARTY_FRAGMENTS`` (:mod:`._look`).
 """
 
 from __future__ import annotations
