@@ -505,6 +505,29 @@ def test_django_backend_without_create_unknown_user_maps_known_users_only(
         assert json_of(client.get("/site/legacy/private/"))["identity_name"] == "Bob"
 
 
+def test_django_login_required_middleware_lets_visitors_reach_party_login(
+    make_party: MakeParty, django_settings: None
+) -> None:
+    from django.conf import settings
+    from django.contrib.auth import middleware as auth_middleware
+    from django.core.wsgi import get_wsgi_application
+    from django.test import override_settings
+
+    if not hasattr(auth_middleware, "LoginRequiredMiddleware"):
+        pytest.skip("LoginRequiredMiddleware is new in Django 5.1")
+    everything_private = [
+        *settings.MIDDLEWARE,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=everything_private):
+        apps = {"/accounts": make_accounts(), "/legacy": get_wsgi_application()}
+        client = under_site(make_party(DispatcherMiddleware(NotFound(), apps)))
+        first = client.get("/site/legacy/whoami/")
+        assert login_redirect(first) == ("/site/legacy/party-login/", "/site/legacy/whoami/")
+        second = client.get(first.headers["Location"])
+        assert login_redirect(second) == (OWNER_LOGIN, "/site/legacy/whoami/")
+
+
 def test_django_party_login_drops_a_next_to_another_host(
     django_site: tuple[WSGIParty, Client],
 ) -> None:

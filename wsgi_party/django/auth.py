@@ -224,7 +224,8 @@ def party_login(request: t.Any) -> HttpResponseRedirect:
 
     ``?next=`` (Django's ``REDIRECT_FIELD_NAME``, as ``login_required``
     sends it) is passed on when it points to this site; any other is
-    dropped, as Django's ``LoginView`` would.
+    dropped, as Django's ``LoginView`` would. Django's
+    ``LoginRequiredMiddleware`` lets anonymous visitors reach it.
     """
     next_url = request.GET.get(REDIRECT_FIELD_NAME) or None
     if next_url is not None and not url_has_allowed_host_and_scheme(
@@ -232,6 +233,12 @@ def party_login(request: t.Any) -> HttpResponseRedirect:
     ):
         next_url = None
     return HttpResponseRedirect(owner_login_url(_operator(), next_url))
+
+
+# Open to anonymous visitors under Django's LoginRequiredMiddleware (5.1+), as
+# its login_not_required decorator marks a view; without it the login page
+# would itself require login.
+party_login.login_required = False  # type: ignore[attr-defined]
 
 
 def _operator() -> t.Any:
