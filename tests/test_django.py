@@ -213,7 +213,7 @@ def django_config() -> t.Any:
 def test_django_joins_under_WSGI_PARTY_NAME_with_every_service(site: Site) -> None:
     member = site.party.member("legacy")
     assert member.script_name == "/legacy"
-    assert set(member.services) == {"url", "ping", "routes", "match", "identity", "layout"}
+    assert set(member.services) == {"url", "ping", "routes", "match", "identity", "login", "layout"}
     assert django_config().operator is member.operator
     assert [p for p in site.party.ask_around("ping", None) if p.member == "legacy"] == ["pong"]
 

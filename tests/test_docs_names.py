@@ -88,6 +88,11 @@ def doc_texts() -> list[tuple[str, str]]:
 
 def import_all() -> list[object]:
     """Import every wsgi_party module (so their loggers exist); return them."""
+    from tests.django_site import setup_django
+
+    # wsgi_party.django.auth imports Django's auth models, as Django's own
+    # backends do: Django must be set up first.
+    setup_django()
     modules: list[object] = [wsgi_party]
     for info in pkgutil.walk_packages(wsgi_party.__path__, "wsgi_party."):
         modules.append(importlib.import_module(info.name))

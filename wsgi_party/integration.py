@@ -48,7 +48,7 @@ from ._context import (
     request_scope,
     unbind_request,
 )
-from ._exceptions import HighAndDry
+from ._exceptions import HighAndDry, NoAnswer, NoSuchServiceName, PartylineException
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH
@@ -89,6 +89,7 @@ __all__ = [
     "no_such_fragment",
     "not_in_party",
     "owner_of",
+    "owner_login_url",
     "request_host",
     "request_scope",
     "standard_handlers",
@@ -230,6 +231,7 @@ class Membership:
     * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``;
     * :meth:`identity`: ``identity``;
     * :meth:`render_fragment` with :attr:`fragments`: ``layout``;
+    * :meth:`login_url`: ``login``, the URL of the app's login page;
     * :meth:`given_services`: handlers that replace the standard ones, or
       offer services of the app's own.
 
@@ -338,6 +340,8 @@ class Membership:
             operator.connect("identity", self._answer_identity)
         if "layout" not in given and self.fragments and self.offers("layout"):
             operator.connect("layout", self._answer_layout)
+        if "login" not in given and self.offers("login"):
+            operator.connect("login", self._answer_login)
 
     def offers(self, service_name: str) -> bool:
         """Whether the member answers a standard service: its hook is overridden."""
@@ -358,7 +362,8 @@ class Membership:
         """Handlers by service name, connected as they are (none by default).
 
         One named like a standard service (``url``, ``ping``, ``routes``,
-        ``match``, ``identity``, ``layout``) replaces the standard handler.
+        ``match``, ``identity``, ``layout``, ``login``) replaces the standard
+        handler.
         """
         return {}
 
@@ -387,8 +392,47 @@ class Membership:
         """Layout fragment ``name`` (one of :attr:`fragments`) for the current request."""
         raise NotImplementedError
 
+    def login_url(self, next_url: str | None) -> str:
+        """The URL of the app's login page, with ``next=next_url`` when given.
+
+        Answered by the member that owns login, for the current request: the
+        URL holds the party's root and the member's mount (see
+        :meth:`url_of`), so it is right under any prefix.
+
+        .. versionadded:: 0.3
+        """
+        raise NotImplementedError
+
     def left(self, operator: PartylineOperator) -> None:
         """The party of ``operator`` closed: drop state kept for it."""
+
+    # -- for the hooks ---------------------------------------------------------
+
+    def url_of(self, endpoint: str, values: t.Mapping[str, t.Any]) -> str:
+        """The URL of this member's own ``endpoint``, as the party's ``url`` answers it.
+
+        The party's root for the current request and the member's mount come
+        first; values the route does not use become the query string. Only
+        while the member is in a party; an endpoint it cannot build is a
+        :class:`~wsgi_party.PartylineException` naming it (a configuration
+        error, where the ``url`` service would pass the ask on).
+
+        .. versionadded:: 0.3
+        """
+        operator = self.operator
+        if operator is None:
+            raise PartylineException(
+                f"member {self.member_name()!r} builds its URL for {endpoint!r} only"
+                " while it is in a live party"
+            )
+        try:
+            return url_handler(operator, self.build_path)(UrlRequest(endpoint, values))
+        except HighAndDry as exc:
+            # Its own endpoint, named in its configuration: not "no answer".
+            raise PartylineException(
+                f"member {operator.name!r} cannot build the URL of its own endpoint"
+                f" {endpoint!r}: {exc}"
+            ) from exc
 
     # -- the services the hooks answer ------------------------------------------
 
@@ -401,6 +445,14 @@ class Membership:
             raise no_such_fragment(name, payload, self.fragments)
         return self.render_fragment(payload)
 
+    def _answer_login(self, payload: object) -> str:
+        if payload is not None and not isinstance(payload, str):
+            raise PartylineException(
+                f"the 'login' payload for member {self.member_name()!r} must be the"
+                f" next URL (a string) or None, got {type(payload).__name__}"
+            )
+        return self.login_url(payload)
+
 
 #: The hook that answers each standard service.
 _HOOKS = {
@@ -409,7 +461,35 @@ _HOOKS = {
     "match": "match",
     "identity": "identity",
     "layout": "render_fragment",
+    "login": "login_url",
 }
+
+
+def owner_login_url(operator: PartylineOperator, next_url: str | None) -> str:
+    """The login page of the member that owns login, to come back to ``next_url``.
+
+    Asks the party's ``login`` service from ``operator``'s member. When
+    nobody answers, a :class:`~wsgi_party.NoAnswer` names the asking member
+    and the settings that make an owner answer.
+
+    .. versionadded:: 0.3
+    """
+    try:
+        answer = operator.ask_first("login", next_url)
+    except (NoAnswer, NoSuchServiceName) as exc:
+        raise NoAnswer(
+            f"member {operator.name!r} sends visitors to the login page of the member"
+            " that owns login, but no member answers 'login' (give the owner"
+            " FlaskParty(login_endpoint=...) or a Flask-Login login_view, the"
+            " Pyramid setting wsgi_party.login_route, or Django's LOGIN_URL with"
+            f" its auth installed): {exc}"
+        ) from exc
+    if not isinstance(answer, str):
+        raise PartylineException(
+            f"the 'login' answer to member {operator.name!r} must be a URL string,"
+            f" got {type(answer).__name__}"
+        )
+    return answer
 
 
 def no_such_fragment(member: str | None, name: object, fragments: Iterable[str]) -> HighAndDry:

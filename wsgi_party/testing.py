@@ -40,6 +40,8 @@ from . import (
     Identity,
     PartylineException,
     PartylineOperator,
+    UrlHandler,
+    UrlRequest,
     WSGIParty,
     current_scope,
     map_matcher,
@@ -83,8 +85,12 @@ class StandIn:
     (nobody logged in), or a callable taking the current request's environ;
     leave it out and the stand-in does not answer ``identity`` at all.
     ``fragments`` maps layout fragment names to HTML (or callables taking
-    the environ) and makes it answer ``layout``. ``source`` says where the
-    routes came from (:meth:`from_routes` sets it), for error messages.
+    the environ) and makes it answer ``layout``. ``login`` names the
+    endpoint of its routes that is the login page and makes it answer
+    ``login`` (the URL of that route with ``next=``), so an app that
+    requires login from the owner can be tested without it. ``source`` says
+    where the routes came from (:meth:`from_routes` sets it), for error
+    messages.
 
     ``identity`` and ``fragments`` are read at every ask, so a test may
     change them on a live party (``accounts.identity = None``); whether it
@@ -102,6 +108,7 @@ class StandIn:
         fragments: Mapping[str, FragmentSource] | None = None,
         mount: str = "/",
         source: str | None = None,
+        login: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name or ":" in name:
             raise PartylineException(f"a stand-in needs a member name without ':', got {name!r}")
@@ -124,6 +131,9 @@ class StandIn:
         self.identity: IdentitySource = None if identity is _UNSET else identity
         #: Fragment name -> HTML (or a callable taking the environ).
         self.fragments: dict[str, FragmentSource] = dict(fragments or {})
+        #: The endpoint of the login page it answers ``login`` with, if any.
+        self.login = login
+        self._url: UrlHandler | None = None
         #: The operator of the live party it is in, else ``None``.
         self.operator: PartylineOperator | None = None
         #: Endpoints whose real rules cannot be written as Werkzeug rules.
@@ -153,6 +163,7 @@ class StandIn:
         mount: str | None = None,
         identity: IdentitySource = _UNSET,
         fragments: Mapping[str, FragmentSource] | None = None,
+        login: str | None = None,
     ) -> StandIn:
         """A stand-in for member ``name`` with the routes the real site has.
 
@@ -191,7 +202,12 @@ class StandIn:
             mount = _shared_directory(r for rules in table.values() for r, _m in rules)
         mount = _normal_mount(mount, f"stand-in {name!r}")
         stand_in = cls(
-            name, identity=identity, fragments=fragments, mount=mount or "/", source=source
+            name,
+            identity=identity,
+            fragments=fragments,
+            mount=mount or "/",
+            source=source,
+            login=login,
         )
         for endpoint, rules in table.items():
             for full, methods in rules:
@@ -262,8 +278,11 @@ class StandIn:
             for rule in self.url_map.iter_rules():
                 yield str(rule.endpoint), rule.rule, rule.methods or ()
 
-        operator.connect("url", url_handler(operator, build_path))
+        self._url = url_handler(operator, build_path)
+        operator.connect("url", self._url)
         standard_handlers(operator, list_routes, self._match)
+        if self.login is not None:
+            operator.connect("login", self._answer_login)
         if self._answers_identity:
             operator.connect("identity", self._answer_identity)
         if self.fragments:
@@ -294,6 +313,16 @@ class StandIn:
         if callable(identity):
             return identity(self._environ())
         return identity
+
+    def _answer_login(self, payload: object) -> str:
+        assert self._url is not None and self.login is not None  # connected with them
+        if self.login not in self.routes:
+            raise PartylineException(
+                f"{self._label} answers 'login' with its endpoint {self.login!r}, but has"
+                " no such route: give it in routes="
+            )
+        next_url = {"next": payload} if isinstance(payload, str) else {}
+        return self._url(UrlRequest(self.login, next_url))
 
     def _answer_layout(self, payload: object) -> str:
         fragment = self.fragments.get(payload) if isinstance(payload, str) else None

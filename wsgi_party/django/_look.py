@@ -22,15 +22,19 @@ import contextlib
 import typing as t
 from contextvars import ContextVar
 from importlib import import_module
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
 from django.core.handlers.wsgi import WSGIRequest  # type: ignore[import-untyped,unused-ignore]
 from django.db import close_old_connections  # type: ignore[import-untyped,unused-ignore]
+from django.http import QueryDict  # type: ignore[import-untyped,unused-ignore]
 from django.template.loader import (  # type: ignore[import-untyped,unused-ignore]
     render_to_string,
 )
 from django.urls import (  # type: ignore[import-untyped,unused-ignore]
+    NoReverseMatch,
     get_script_prefix,
+    reverse,
     set_script_prefix,
 )
 from django.utils.functional import (  # type: ignore[import-untyped,unused-ignore]
@@ -60,6 +64,7 @@ __all__ = [
     "current_identity",
     "django_request",
     "identity_of",
+    "login_page",
     "party_fragment",
     "party_identity",
     "render_for",
@@ -278,6 +283,33 @@ def render_for(operator: PartylineOperator, name: str, template: str) -> str:
             _load_session(request)
             request.user = SimpleLazyObject(lambda: user_of(request))
         return str(render_to_string(template, {"fragment": name}, request=request))
+
+
+def login_page(operator: PartylineOperator, next_url: str | None) -> str:
+    """The project's login page (``LOGIN_URL``) in the party, with ``next=next_url``.
+
+    A URL name is reversed under the project's mount in the party; a path
+    (Django's default ``/accounts/login/``) is a path of the project, so it
+    gets the party's root and the project's mount in front; a full URL is
+    used as it is. ``next`` is added as Django's ``redirect_to_login`` adds
+    it (``REDIRECT_FIELD_NAME``).
+    """
+    from django.contrib.auth import REDIRECT_FIELD_NAME  # type: ignore[import-untyped,unused-ignore]
+
+    scope = current_scope()
+    prefix = (scope.party_root if scope is not None else "") + operator.script_name
+    with _script_prefix(prefix):
+        login = str(settings.LOGIN_URL)  # reverse_lazy() is reversed here, under the mount
+        try:
+            url = str(reverse(login))
+        except NoReverseMatch:
+            url = f"{prefix}{login}" if login.startswith("/") else login
+    if next_url is None:
+        return url
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    query[REDIRECT_FIELD_NAME] = next_url
+    return urlunsplit(parts._replace(query=query.urlencode(safe="/")))
 
 
 @contextlib.contextmanager

@@ -8,9 +8,9 @@ The app config holds the one membership of the process's project, and
     membership.operator                          # the party's operator, None outside one
 
 The project then answers ``url``, ``ping``, ``routes`` and ``match`` from its
-URLconf (:mod:`._reverse`), ``identity`` from its sessions and auth and
-``layout`` from the templates named in ``WSGI_PARTY_FRAGMENTS``
-(:mod:`._look`).
+URLconf (:mod:`._reverse`), ``identity`` and ``login`` (``LOGIN_URL``) from
+its sessions and auth, and ``layout`` from the templates named in
+``WSGI_PARTY_FRAGMENTS`` (:mod:`._look`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, Resolver404  # type: ignore[import-untyp
 
 from wsgi_party.integration import Membership, no_route, no_such_endpoint, url_handler
 
-from ._look import current_identity, render_for
+from ._look import current_identity, login_page, render_for
 from ._reverse import Reverser, list_routes, path_text, resolve_route
 from .apps import fragments, identity_enabled, member_name, owners
 
@@ -61,7 +61,7 @@ class DjangoMembership(Membership):
         return owners(), "setting WSGI_PARTY_OWNERS"
 
     def offers(self, service_name: str) -> bool:
-        if service_name == "identity":
+        if service_name in ("identity", "login"):
             return identity_enabled()
         return super().offers(service_name)
 
@@ -104,6 +104,10 @@ class DjangoMembership(Membership):
 
     def identity(self) -> Identity | None:
         return current_identity(self.joined_as)
+
+    def login_url(self, next_url: str | None) -> str:
+        assert self.operator is not None  # login is answered only while joined
+        return login_page(self.operator, next_url)
 
     def render_fragment(self, name: str) -> str:
         assert self.operator is not None  # layout is answered only while joined

@@ -48,6 +48,8 @@ __all__ = [
 
 #: The dotted path of the middleware, as it must appear in ``MIDDLEWARE``.
 MIDDLEWARE_PATH = "wsgi_party.django.PartyMiddleware"
+#: The dotted path of the middleware that takes ``request.user`` from the party.
+PARTY_USER_MIDDLEWARE_PATH = "wsgi_party.django.auth.PartyUserMiddleware"
 
 
 class PartyConfig(AppConfig):  # type: ignore[misc,unused-ignore]
@@ -164,15 +166,20 @@ def identity_enabled() -> bool:
 
     ``WSGI_PARTY_IDENTITY`` decides when set; by default the project answers
     when ``django.contrib.auth`` is installed and sessions are in use (the
-    sessions app, or ``SessionMiddleware`` with another session engine).
-    When another member owns login, name it the owner
+    sessions app, or ``SessionMiddleware`` with another session engine), and
+    its users do not come from the party
+    (:class:`~wsgi_party.django.auth.PartyUserMiddleware` is not in
+    ``MIDDLEWARE``). When another member owns login, name it the owner
     (``WSGIParty(owners=...)`` or ``WSGI_PARTY_OWNERS``) so that every member,
     this project too, asks it; ``False`` also stops the project offering
-    ``identity`` to the others.
+    ``identity`` to the others. The project answers
+    ``login`` (its ``LOGIN_URL``) exactly when it answers ``identity``.
     """
     chosen = getattr(settings, "WSGI_PARTY_IDENTITY", None)
     if chosen is not None:
         return bool(chosen)
+    if PARTY_USER_MIDDLEWARE_PATH in (settings.MIDDLEWARE or ()):
+        return False
     return bool(apps.is_installed("django.contrib.auth")) and (
         bool(apps.is_installed("django.contrib.sessions"))
         or "django.contrib.sessions.middleware.SessionMiddleware" in settings.MIDDLEWARE

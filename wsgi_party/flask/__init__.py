@@ -19,8 +19,10 @@ Templates get the same helpers as Jinja globals: ``{{ party_url("post", id=3) }}
 ``partyline``; ``party_url`` is a filter too, the cheaper spelling in loops:
 ``{{ "blog:post"|party_url(id=3) }}``. The app answers ``url`` (built
 exactly as its own ``url_for`` builds it), ``ping``, ``routes`` and
-``match``, plus ``identity`` and ``layout`` when configured with
-``identity=`` and ``fragments=``.
+``match``, plus ``identity``, ``login`` and ``layout`` when configured with
+``identity=`` (and ``login_endpoint=`` or Flask-Login's ``login_view``) and
+``fragments=``. An app that does not own login requires it from the owner
+with :func:`use_party_login` (Flask-Login) or :func:`party_login_required`.
 
 The package holds one concern per module: joining (the extension, the
 invite route, the WSGI wrapper), the app's membership (what it answers),
@@ -39,6 +41,13 @@ except ImportError as error:
     raise ModuleNotFoundError(msg, name=error.name) from error
 
 from ._join import AlreadyInitialised, FlaskParty
+from ._login import (
+    PartyUser,
+    UserFromIdentity,
+    party_login_required,
+    party_login_url,
+    use_party_login,
+)
 from ._look import party_fragment, party_identity
 from ._member import EXTENSION_KEY, INVITE_ENDPOINT, FlaskPartyState, IdentityCallable
 from ._urls import PartyBuildError, party_url
@@ -51,7 +60,12 @@ __all__ = [
     "FlaskPartyState",
     "IdentityCallable",
     "PartyBuildError",
+    "PartyUser",
+    "UserFromIdentity",
     "party_fragment",
     "party_identity",
+    "party_login_required",
+    "party_login_url",
     "party_url",
+    "use_party_login",
 ]

@@ -58,8 +58,11 @@ class FlaskParty:
     config, else derived by the party from the mount). ``identity`` makes the
     app the owner of login: a callable run for the current request (with
     ``flask.request`` and ``flask.session`` of that request) that returns a
-    :class:`~wsgi_party.Identity` or ``None``. ``fragments`` maps layout
-    fragment names to template names the app renders for the others.
+    :class:`~wsgi_party.Identity` or ``None``. ``login_endpoint`` names the
+    login page such an app sends the other members' visitors to (the
+    ``login`` service; default: Flask-Login's ``login_manager.login_view``).
+    ``fragments`` maps layout fragment names to template names the app
+    renders for the others.
 
     One :class:`FlaskParty` may initialise several apps; each keeps its own
     state in ``app.extensions["wsgi_party"]``.
@@ -83,11 +86,14 @@ class FlaskParty:
         name: str | None = None,
         identity: IdentityCallable | None = None,
         fragments: Mapping[str, str] | None = None,
+        login_endpoint: str | None = None,
     ) -> None:
         #: Member name given to every app this extension initialises.
         self.name = name
         #: The identity callable, if the apps own login.
         self.identity = identity
+        #: Endpoint of the login page, if the apps own login.
+        self.login_endpoint = login_endpoint
         #: Layout fragment name -> template name.
         self.fragments: dict[str, str] = dict(fragments or {})
         if app is not None:

@@ -124,7 +124,16 @@ class FlaskPartyState(Membership):
     def offers(self, service_name: str) -> bool:
         if service_name == "identity":
             return self.party.identity is not None
+        if service_name == "login":
+            return self.party.identity is not None and self.login_endpoint() is not None
         return super().offers(service_name)
+
+    def login_endpoint(self) -> str | None:
+        """The login page's endpoint: ``login_endpoint=``, else Flask-Login's ``login_view``."""
+        if self.party.login_endpoint is not None:
+            return self.party.login_endpoint
+        login_view = getattr(getattr(self.app, "login_manager", None), "login_view", None)
+        return str(login_view) if login_view else None
 
     # -- hooks: URLs and routes --------------------------------------------------
 
@@ -170,6 +179,12 @@ class FlaskPartyState(Membership):
 
     def identity(self) -> Identity | None:
         return self.in_request("identity", self.local_identity)
+
+    def login_url(self, next_url: str | None) -> str:
+        endpoint = self.login_endpoint()
+        if endpoint is None:
+            raise HighAndDry(f"Flask app {self.app.name!r} has no login endpoint")
+        return self.url_of(endpoint, {} if next_url is None else {"next": next_url})
 
     def render_fragment(self, name: str) -> str:
         template = self.party.fragments[name]

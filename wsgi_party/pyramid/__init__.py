@@ -42,6 +42,13 @@ Settings:
     The HTML of other members' fragments while the app is in no party (its
     own server or tests): one string, or a dict by fragment name. Default
     ``""``.
+``wsgi_party.login_route``
+    In the app that owns login: the route of its login page, which it
+    answers ``login`` with (``next=`` the page to come back to).
+
+An app that does not own login requires it from the owner with
+:class:`PartySecurityPolicy` and :func:`party_forbidden_view`;
+``request.party_login_url()`` is the owner's login page.
 
 The app answers ``url`` from its routes (route names are endpoints), exactly
 as ``request.route_path`` builds them, pregenerators included; values the
@@ -79,6 +86,7 @@ from ._member import (
     party_member,
     partyline_tween_factory,
 )
+from ._security import PartySecurityPolicy, party_forbidden_view, party_login_url
 from ._settings import PyramidConfigurationError, read_settings
 from ._urls import NoSuchRoute, PartyUrlArgumentError, untrusted_host_view
 
@@ -90,10 +98,12 @@ __all__ = [
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
+    "LOGIN_ROUTE_SETTING",
     "NAME_SETTING",
     "OWNERS_SETTING",
     "IPartyMember",
     "NoSuchRoute",
+    "PartySecurityPolicy",
     "PartyUrlArgumentError",
     "PyramidConfigurationError",
     "PyramidMember",
@@ -101,6 +111,8 @@ __all__ = [
     "includeme",
     "invite_view",
     "party_member",
+    "party_forbidden_view",
+    "party_login_url",
     "partyline_tween_factory",
     "untrusted_host_view",
 ]
@@ -115,6 +127,8 @@ IDENTITY_SETTING = _settings.IDENTITY_SETTING
 OWNERS_SETTING = _settings.OWNERS_SETTING
 #: Setting: the HTML of other members' fragments while the app is in no party.
 FALLBACK_SETTING = _settings.FALLBACK_SETTING
+#: Setting: the route of the login page, in the app that owns login.
+LOGIN_ROUTE_SETTING = _settings.LOGIN_ROUTE_SETTING
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = _settings.INVITE_ROUTE
 
@@ -142,6 +156,7 @@ def includeme(config: t.Any) -> None:
         package=config.root_package,
         owners=settings.owners,
         fragment_fallback=settings.fragment_fallback,
+        login_route=settings.login_route,
     )
     registry.registerUtility(member, IPartyMember)
     config.add_route(INVITE_ROUTE, INVITE_PATH)
@@ -178,6 +193,7 @@ def _add_request_methods(config: t.Any, member: PyramidMember) -> None:
     config.add_request_method(party_url, "party_url")
     config.add_request_method(party_identity, "party_identity", reify=True)
     config.add_request_method(party_fragment, "party_fragment")
+    config.add_request_method(party_login_url, "party_login_url")
 
 
 def add_renderer_globals(event: t.Any) -> None:

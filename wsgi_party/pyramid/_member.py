@@ -35,6 +35,7 @@ from wsgi_party.integration import (
 )
 
 from . import _look, _urls
+from ._security import PartySecurityPolicy
 from ._settings import OWNERS_SETTING, PyramidConfigurationError
 
 if t.TYPE_CHECKING:
@@ -94,6 +95,7 @@ class PyramidMember(Membership):
         package: t.Any = None,
         owners: Mapping[str, str] | None = None,
         fragment_fallback: str | Mapping[str, str] | None = None,
+        login_route: str | None = None,
     ) -> None:
         super().__init__(registry, name)
         #: The app's registry (the member's holder: one live party per registry).
@@ -108,6 +110,8 @@ class PyramidMember(Membership):
         self.owners: dict[str, str] = dict(owners or {})
         #: The ``wsgi_party.fragment_fallback`` setting.
         self.fragment_fallback = fragment_fallback
+        #: The route of the app's login page (``wsgi_party.login_route``), if any.
+        self.login_route = login_route
         #: What building and matching need to know about each route.
         self.route_infos = _urls.RouteInfos(registry)
         #: The ``url`` handler while in a party (``request.party_url`` uses it
@@ -148,17 +152,20 @@ class PyramidMember(Membership):
 
     @property
     def offers_identity(self) -> bool:
-        """Whether this app answers ``identity``: a security policy or the setting."""
-        return (
-            self.identity_factory is not None
-            or self.registry.queryUtility(ISecurityPolicy) is not None
-        )
+        """Whether this app answers ``identity``: the setting, or a security
+        policy of its own (a :class:`PartySecurityPolicy` asks the party)."""
+        if self.identity_factory is not None:
+            return True
+        policy = self.registry.queryUtility(ISecurityPolicy)
+        return policy is not None and not isinstance(policy, PartySecurityPolicy)
 
     def offers(self, service_name: str) -> bool:
         """As :meth:`Membership.offers`; ``identity`` only with
-        :attr:`offers_identity`."""
+        :attr:`offers_identity`, ``login`` only with it and a login route."""
         if service_name == "identity":
             return self.offers_identity
+        if service_name == "login":
+            return self.offers_identity and self.login_route is not None
         return super().offers(service_name)
 
     # -- joining ---------------------------------------------------------------
@@ -205,6 +212,11 @@ class PyramidMember(Membership):
         """Who is logged in for the party's current request, as this app's
         security policy (or ``wsgi_party.identity`` callable) says."""
         return _look.in_current_request(self, "answers 'identity'", self.identity_for)
+
+    def login_url(self, next_url: str | None) -> str:
+        """The URL of the ``wsgi_party.login_route`` route, with ``next=next_url``."""
+        assert self.login_route is not None  # login is offered only with the setting
+        return self.url_of(self.login_route, {} if next_url is None else {"next": next_url})
 
     def render_fragment(self, name: str) -> str:
         """Layout fragment ``name`` rendered for the party's current request.

@@ -6,6 +6,7 @@ Set them in the Configurator or the ``.ini`` file::
         "wsgi_party.name": "admin",
         "wsgi_party.fragments": "header = myapp:templates/header.pt",
         "wsgi_party.identity": "myapp.auth:party_identity",
+        "wsgi_party.login_route": "login",
     })
     config.include("wsgi_party.pyramid")      # calls read_settings(config)
 
@@ -34,6 +35,7 @@ __all__ = [
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
+    "LOGIN_ROUTE_SETTING",
     "NAME_SETTING",
     "OWNERS_SETTING",
     "PyramidConfigurationError",
@@ -51,6 +53,8 @@ IDENTITY_SETTING = "wsgi_party.identity"
 OWNERS_SETTING = "wsgi_party.owners"
 #: Setting: the HTML of fragments while the app is in no party.
 FALLBACK_SETTING = "wsgi_party.fragment_fallback"
+#: Setting: name of the route of the app's login page, when the app owns login.
+LOGIN_ROUTE_SETTING = "wsgi_party.login_route"
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = "wsgi_party.invite"
 
@@ -79,6 +83,8 @@ class Settings:
     owners: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: :data:`FALLBACK_SETTING`: one HTML string, or HTML by fragment name.
     fragment_fallback: str | Mapping[str, str] | None = None
+    #: :data:`LOGIN_ROUTE_SETTING` (``None``: the app answers no ``login``).
+    login_route: str | None = None
 
 
 def read_settings(config: t.Any) -> Settings:
@@ -90,12 +96,18 @@ def read_settings(config: t.Any) -> Settings:
             f"setting {IDENTITY_SETTING} must name a callable (request) -> Identity | None,"
             f" got {identity!r}"
         )
+    login_route = settings.get(LOGIN_ROUTE_SETTING) or None
+    if login_route is not None and (not isinstance(login_route, str) or not login_route.strip()):
+        raise PyramidConfigurationError(
+            f"setting {LOGIN_ROUTE_SETTING} must be a route name, got {login_route!r}"
+        )
     return Settings(
         name=name_setting(settings.get(NAME_SETTING)),
         fragments=fragments_setting(settings.get(FRAGMENTS_SETTING)),
         identity=identity,
         owners=owners_setting(settings.get(OWNERS_SETTING)),
         fragment_fallback=fallback_setting(settings.get(FALLBACK_SETTING)),
+        login_route=login_route.strip() if login_route is not None else None,
     )
 
 
