@@ -140,7 +140,7 @@ def test_unknown_endpoints_name_endpoint_and_members_asked(make_party: MakeParty
         party.url_for("nowhere", id=1)
     assert "'nowhere'" in str(info.value)
     assert info.value.asked == ("root", "blog")
-    with pytest.raises(UrlBuildError, match="'blog' could not build"):
+    with pytest.raises(UrlBuildError, match=r"^member 'blog' has no endpoint 'blog:nowhere'$"):
         party.url_for("blog:nowhere")
     with pytest.raises(LookupError):
         party.url_for("blog:post")  # missing the id
@@ -557,7 +557,9 @@ def test_a_member_endpoint_may_itself_contain_a_colon(make_party: MakeParty) -> 
     rules = [Rule("/admin/", endpoint="admin:index")]
     party = make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("B", rules)}))
     assert party.url_for("blog:admin:index") == "/blog/admin/"
-    with pytest.raises(UrlBuildError, match="member 'blog' could not build") as info:
+    with pytest.raises(
+        UrlBuildError, match="member 'blog' has no endpoint 'blog:admin:nowhere'"
+    ) as info:
         party.url_for("blog:admin:nowhere")
     assert info.value.asked == ("blog",)
 

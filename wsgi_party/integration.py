@@ -6,11 +6,19 @@ and nothing else. The integrations shipped with wsgi_party (Flask, Pyramid,
 Django, :class:`~wsgi_party.PartyMember`) use only these names, so one for
 another framework can too::
 
-    from wsgi_party.integration import Membership, invited_operator, request_scope
+    from wsgi_party.integration import (
+        Membership, cannot_build, invited_operator, no_such_endpoint, request_scope,
+    )
 
     class ShopMembership(Membership):
         def build_path(self, endpoint, values, method):
-            return shop.router.path_for(endpoint, values)   # or raise HighAndDry
+            route = shop.router.get(endpoint)
+            if route is None:
+                raise no_such_endpoint(self.name, endpoint)
+            missing = route.needs - values.keys()
+            if missing:
+                raise cannot_build(self.name, endpoint, missing=sorted(missing))
+            return route.path_for(values)
 
         def list_routes(self):
             return [(route.name, route.rule, route.methods) for route in shop.router]
@@ -52,8 +60,17 @@ from ._identity import Identity
 from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
 from ._operator import PartylineOperator
+from ._routing import map_build_failed
 from ._services import Matcher, no_route, standard_handlers
-from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
+from ._url import (
+    PathBuilder,
+    UrlRequest,
+    cannot_build,
+    finish_url,
+    no_such_endpoint,
+    refusals_message,
+    url_handler,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -72,16 +89,19 @@ __all__ = [
     "bind_request",
     "build_link",
     "call_key",
+    "cannot_build",
     "current_scope",
     "enter_scope",
     "finish_url",
     "invited_operator",
     "leave_scope",
     "link_memory",
+    "map_build_failed",
     "member_environ",
     "no_route",
     "no_such_endpoint",
     "no_such_fragment",
+    "refusals_message",
     "request_host",
     "request_scope",
     "standard_handlers",
