@@ -448,6 +448,16 @@ def test_missing_values_and_wrong_methods_do_not_build(party: WSGIParty, admin: 
     assert party.url_for("admin:submit", _method="POST") == "/admin/submit"
 
 
+def test_a_value_missing_outside_any_party_names_the_value(admin: t.Any) -> None:
+    with prepare(registry=admin.registry) as env, pytest.raises(KeyError) as missing:
+        env["request"].party_url("post")
+    # The app's configured name, though it is in no party.
+    assert "member 'admin' has 'post' but could not build it: missing value 'id'" in str(
+        missing.value
+    )
+    assert type(missing.value.__cause__) is KeyError  # Pyramid's own, from route.generate
+
+
 # -- routes and match ------------------------------------------------------------
 
 

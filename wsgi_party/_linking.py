@@ -194,8 +194,9 @@ def _not_built_by(target: str, endpoint: str, refusal: BaseException | None) -> 
     """The error of a targeted link ``target`` did not build, with the member's reason.
 
     A member that has the endpoint says why it could not build it, and its
-    framework's error is the cause; one that has no such endpoint says so
-    (with its own words, if they are its own); the cause is its refusal.
+    framework's error is the cause. One that has no such endpoint says so;
+    a refusal in its own words (not ``no_such_endpoint``'s) is added and is
+    the cause.
     """
     if isinstance(refusal, CannotBuild):
         error = UrlBuildError(
@@ -206,11 +207,12 @@ def _not_built_by(target: str, endpoint: str, refusal: BaseException | None) -> 
         )
         error.__cause__ = refusal.__cause__ or refusal
         return error
-    message = f"member {target!r} has no endpoint {endpoint!r}"
-    if refusal is not None and str(refusal) and not isinstance(refusal, _NoSuchEndpoint):
-        message = f"{message}: {refusal}"
-    error = UrlBuildError(message, endpoint, (target,))
-    error.__cause__ = refusal
+    error = UrlBuildError(f"member {target!r} has no endpoint {endpoint!r}", endpoint, (target,))
+    if refusal is not None and not isinstance(refusal, _NoSuchEndpoint):
+        # A member's own words (a stand-in's, a handler's): said, and the cause.
+        if str(refusal):
+            error = UrlBuildError(f"{error}: {refusal}", endpoint, (target,))
+        error.__cause__ = refusal
     return error
 
 
