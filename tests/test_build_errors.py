@@ -202,3 +202,37 @@ def test_an_unknown_bare_endpoint_still_says_nobody_could_build_it(site: Site) -
         " (asked: 'legacy', 'flask', 'pyramid', 'webob', 'wz')"
     )
     assert error.__cause__ is None
+
+
+def test_outside_a_request_the_apps_own_route_says_the_same(site: Site) -> None:
+    # A background job or a shell: no request, the party is live.
+    from wsgi_party.django import party_url as django_party_url
+    from wsgi_party.flask import party_url as flask_party_url
+
+    with pytest.raises(NoReverseMatch) as django_error:
+        django_party_url("matrix:item", id=7)
+    said = "member 'legacy' has 'matrix:item' but could not build it: missing value 'name'"
+    assert said in str(django_error.value)
+    assert "not a URL name" not in str(django_error.value)
+    assert isinstance(django_error.value.__cause__, NoReverseMatch)
+    with site.apps.flask.app_context(), pytest.raises(BuildError) as flask_error:
+        flask_party_url("item", id=7)
+    said = "member 'flask' has 'flask:item' but could not build it: missing value 'name'"
+    assert said in str(flask_error.value)
+    assert isinstance(flask_error.value.__cause__, BuildError)
+    assert not isinstance(flask_error.value.__cause__, UrlBuildError)
+
+
+@pytest.mark.parametrize("kind", ["link", "tlink"])
+@pytest.mark.parametrize(("caller", "cause"), [("legacy", NoReverseMatch), ("flask", ValueError)])
+def test_the_apps_own_route_with_a_refused_value_names_it(
+    site: Site, caller: str, cause: type[Exception], kind: str
+) -> None:
+    # The app's own route, by its own name: built by the app itself first.
+    endpoint = APPS[caller].item
+    error = build_error(site, caller, kind, endpoint, {"id": "x7", "name": "n"})
+    said = f"member {caller!r} has {endpoint!r} but could not build it"
+    said += ": the converter of 'id' refused 'x7'"
+    assert said in str(error)
+    assert isinstance(error.__cause__, cause)
+    assert not isinstance(error.__cause__, UrlBuildError)
