@@ -455,6 +455,21 @@ def test_no_reverse_match_outside_any_party() -> None:
         party_url("blog:post", id=3)
 
 
+def test_a_value_missing_outside_any_party_says_the_project_has_the_name() -> None:
+    from django.urls import NoReverseMatch
+
+    from wsgi_party.django import party_url
+
+    assert django_config().operator is None
+    with pytest.raises(NoReverseMatch) as info:
+        party_url("polls:detail")
+    message = str(info.value)
+    assert "the app has 'polls:detail' but could not build it: missing value 'pk'" in message
+    assert "not a URL name" not in message
+    assert isinstance(info.value.__cause__, NoReverseMatch)
+    assert not isinstance(info.value.__cause__, UrlBuildError)
+
+
 def test_no_url_is_both_no_reverse_match_and_url_build_error() -> None:
     from django.core.wsgi import get_wsgi_application
     from django.test import Client as DjangoClient

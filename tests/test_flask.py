@@ -239,7 +239,10 @@ def test_party_url_external_uses_the_browsers_scheme_and_host(site: Site) -> Non
 
 def test_a_value_the_route_cannot_take_names_member_and_endpoint(make_party: MakeParty) -> None:
     site = build_site(make_party)
-    with pytest.raises(PartylineException, match="'blog' cannot build endpoint 'post'") as info:
+    with pytest.raises(
+        UrlBuildError,
+        match=r"^member 'blog' has 'post' but could not build it: the converter of 'id' refused ''",
+    ) as info:
         site.party.url_for("post", id="")
     assert isinstance(info.value.__cause__, ValueError)
 

@@ -433,14 +433,29 @@ def test_unknown_endpoint_raises_key_error_naming_endpoint_and_members(
 
 def test_missing_values_and_wrong_methods_do_not_build(party: WSGIParty, admin: t.Any) -> None:
     with prepare(registry=admin.registry) as env:
-        with pytest.raises(KeyError, match="route 'post' needs a value for 'id'"):
+        with pytest.raises(
+            KeyError, match=r"member 'admin' has 'post' but could not build it: missing value 'id'"
+        ) as missing:
             env["request"].party_url("post")
+        assert type(missing.value.__cause__) is KeyError  # Pyramid's own, from route.generate
         assert env["request"].party_url("submit", _method="POST").endswith("/submit")
-    with pytest.raises(UrlBuildError):
+    with pytest.raises(
+        UrlBuildError, match=r"'admin:post' but could not build it: missing value 'id'"
+    ):
         party.url_for("admin:post")
-    with pytest.raises(UrlBuildError):
+    with pytest.raises(UrlBuildError, match=r"'admin:submit' but .*: it serves POST, not GET$"):
         party.url_for("admin:submit", _method="GET")
     assert party.url_for("admin:submit", _method="POST") == "/admin/submit"
+
+
+def test_a_value_missing_outside_any_party_names_the_value(admin: t.Any) -> None:
+    with prepare(registry=admin.registry) as env, pytest.raises(KeyError) as missing:
+        env["request"].party_url("post")
+    # The app's configured name, though it is in no party.
+    assert "member 'admin' has 'post' but could not build it: missing value 'id'" in str(
+        missing.value
+    )
+    assert type(missing.value.__cause__) is KeyError  # Pyramid's own, from route.generate
 
 
 # -- routes and match ------------------------------------------------------------

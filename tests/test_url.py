@@ -7,11 +7,12 @@ import typing as t
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import Rule
+from werkzeug.routing import BuildError, Rule
 from werkzeug.test import Client
 
 from tests.apps import refusing_app, werkzeug_member
 from wsgi_party import (
+    CannotBuild,
     HighAndDry,
     PartylineException,
     UrlBuildError,
@@ -21,6 +22,7 @@ from wsgi_party import (
     encode_query,
     url_handler,
 )
+from wsgi_party.integration import cannot_build, refusals_message
 
 MakeParty = t.Callable[..., WSGIParty]
 
@@ -140,10 +142,79 @@ def test_unknown_endpoints_name_endpoint_and_members_asked(make_party: MakeParty
         party.url_for("nowhere", id=1)
     assert "'nowhere'" in str(info.value)
     assert info.value.asked == ("root", "blog")
-    with pytest.raises(UrlBuildError, match="'blog' could not build"):
+    with pytest.raises(UrlBuildError, match=r"^member 'blog' has no endpoint 'blog:nowhere'$"):
         party.url_for("blog:nowhere")
     with pytest.raises(LookupError):
         party.url_for("blog:post")  # missing the id
+
+
+def build_error(party: WSGIParty, endpoint: str, **values: t.Any) -> UrlBuildError:
+    with pytest.raises(UrlBuildError) as caught:
+        party.url_for(endpoint, **values)
+    return caught.value
+
+
+def test_a_member_that_has_the_endpoint_says_why_it_could_not_build_it(
+    make_party: MakeParty,
+) -> None:
+    party = party_site(make_party)
+    missing = build_error(party, "blog:post")
+    assert (
+        str(missing) == "member 'blog' has 'blog:post' but could not build it: missing value 'id'"
+    )
+    assert type(missing.__cause__) is BuildError  # Werkzeug's own
+    [refusal] = missing.refusals
+    assert isinstance(refusal, CannotBuild)
+    assert (refusal.member, refusal.endpoint, refusal.missing, refusal.refused) == (
+        "blog",
+        "post",
+        ("id",),
+        None,
+    )
+    assert refusal.reason == "missing value 'id'"
+    refused = build_error(party, "blog:post", id="x")
+    assert str(refused) == (
+        "member 'blog' has 'blog:post' but could not build it: the converter of 'id'"
+        " refused 'x' (ValueError: invalid literal for int() with base 10: 'x')"
+    )
+    assert type(refused.__cause__) is ValueError
+    assert (refused.refusals[0].refused, refused.refusals[0].missing) == ("id", ())
+    method = build_error(party, "blog:edit", id=1, _method="PUT")
+    assert str(method) == (
+        "member 'blog' has 'blog:edit' but could not build it: it serves GET, HEAD, POST, not PUT"
+    )
+    # Asked around, the member that has it says why, then who was asked.
+    around = build_error(party, "tag")
+    assert str(around) == (
+        "member 'blog' has 'tag' but could not build it: missing value 'name'"
+        " (asked: 'root', 'blog')"
+    )
+    assert around.__cause__ is around.refusals[0].__cause__
+    assert type(around.__cause__) is BuildError
+    # An endpoint the member does not have reads differently, and has no refusal.
+    unknown = build_error(party, "blog:nope")
+    assert str(unknown) == "member 'blog' has no endpoint 'blog:nope'"
+    assert (unknown.refusals, unknown.__cause__) == ((), None)
+
+
+def test_cannot_build_says_each_reason_in_the_same_words() -> None:
+    assert str(cannot_build("blog", "post", missing=["id", "slug"])) == (
+        "member 'blog' has 'post' but could not build it: missing values 'id', 'slug'"
+    )
+    assert str(cannot_build("blog", "post", refused="id", given=0, reason="too small")) == (
+        "member 'blog' has 'post' but could not build it: the converter of 'id' refused 0"
+        " (too small)"
+    )
+    assert str(cannot_build("blog", "post", refused="id", given="")) == (
+        "member 'blog' has 'post' but could not build it: the converter of 'id' refused ''"
+    )
+    assert str(cannot_build(None, "post", reason="it serves POST, not GET")) == (
+        "the app has 'post' but could not build it: it serves POST, not GET"
+    )
+    assert cannot_build("blog", "post").reason == "the values given fit none of its routes"
+    assert refusals_message([cannot_build("a", "x", missing=["id"])], []) == (
+        "member 'a' has 'x' but could not build it: missing value 'id' (asked: nobody)"
+    )
 
 
 def test_an_unknown_member_prefix_is_asked_around_as_an_endpoint(make_party: MakeParty) -> None:
@@ -557,7 +628,9 @@ def test_a_member_endpoint_may_itself_contain_a_colon(make_party: MakeParty) -> 
     rules = [Rule("/admin/", endpoint="admin:index")]
     party = make_party(DispatcherMiddleware(refusing_app, {"/blog": werkzeug_member("B", rules)}))
     assert party.url_for("blog:admin:index") == "/blog/admin/"
-    with pytest.raises(UrlBuildError, match="member 'blog' could not build") as info:
+    with pytest.raises(
+        UrlBuildError, match="member 'blog' has no endpoint 'blog:admin:nowhere'"
+    ) as info:
         party.url_for("blog:admin:nowhere")
     assert info.value.asked == ("blog",)
 

@@ -31,6 +31,7 @@ from ._context import (
 )
 from ._dispatcher import RouteDispatcher
 from ._exceptions import (
+    CannotBuild,
     ConfigurationError,
     HighAndDry,
     InvalidServiceName,
@@ -63,6 +64,7 @@ __version__ = "0.3.0.dev0"
 
 __all__ = [
     "INVITE_PATH",
+    "CannotBuild",
     "ConfigurationError",
     "Declined",
     "Handler",

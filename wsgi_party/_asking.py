@@ -20,6 +20,7 @@ import typing as t
 
 from ._bootstrap import _CLOSED, _READY, Bootstrap
 from ._exceptions import (
+    CannotBuild,
     HighAndDry,
     InvalidServiceName,
     NoAnswer,
@@ -236,27 +237,35 @@ class Asking(Bootstrap):
         A handler raising :class:`~wsgi_party.HighAndDry` is passed over; when
         every one does, :class:`~wsgi_party.NoAnswer` names the service and
         who was asked, or for a targeted ask (``member``) carries the
-        member's own reason, its last ``HighAndDry``, as its cause.
+        member's own reason, its last ``HighAndDry``, as its cause; its
+        ``refusals`` are the :class:`~wsgi_party.CannotBuild` passes.
         (:meth:`ask_around` keeps a loop of its own: it is the hot path, and
         a call more would cost it about a tenth of its time.)
         """
         passed: HighAndDry | None = None
+        refusals: tuple[CannotBuild, ...] = ()
         try:
             for handler in handlers:
                 try:
                     return handler(payload)
                 except HighAndDry as exc:
                     passed = exc
+                    if isinstance(exc, CannotBuild):
+                        refusals = (*refusals, exc)
         except RecursionError:
             raise self._too_deep(service_name) from None
         except Exception as exc:
             self._annotate(exc, handler, service_name)
             raise
         if member is None:
-            raise NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers)}")
+            error = NoAnswer(f"nobody answered {service_name!r}: asked {self._asked(handlers)}")
+            error.refusals = refusals
+            raise error
         # The member's own reason (its HighAndDry) says why, and stays the cause.
         reason = f": {passed}" if passed is not None and str(passed) else ""
-        raise NoAnswer(f"member {member!r} had no answer for {service_name!r}{reason}") from passed
+        error = NoAnswer(f"member {member!r} had no answer for {service_name!r}{reason}")
+        error.refusals = refusals
+        raise error from passed
 
     def _answerers(
         self,

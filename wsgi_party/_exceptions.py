@@ -19,6 +19,7 @@ from __future__ import annotations
 from werkzeug.exceptions import SecurityError
 
 __all__ = [
+    "CannotBuild",
     "ConfigurationError",
     "HighAndDry",
     "InvalidServiceName",
@@ -48,6 +49,45 @@ class HighAndDry(PartylineException):
     This is how a member says "not mine": a ``url`` handler that has no such
     endpoint raises it and the next member is asked.
     """
+
+
+class CannotBuild(HighAndDry):
+    """Raised by a ``url`` handler whose member has the endpoint but cannot
+    build it from the values given, so the ask passes on to the next member.
+
+    The message says why, as ``member 'blog' has 'update' but could not
+    build it: missing value 'id'``; the framework's own error (Werkzeug's
+    ``BuildError``, Django's ``NoReverseMatch``, Pyramid's ``KeyError``, a
+    converter's ``ValueError``) is the ``__cause__``. When no member builds
+    the URL, the :class:`UrlBuildError` carries each such refusal in
+    :attr:`~UrlBuildError.refusals`. Integrations make one with
+    :func:`wsgi_party.integration.cannot_build`.
+
+    .. versionadded:: 0.3
+    """
+
+    def __init__(
+        self,
+        member: str | None,
+        endpoint: str,
+        reason: str,
+        *,
+        missing: tuple[str, ...] = (),
+        refused: str | None = None,
+    ) -> None:
+        # An app in no party (its own server, its own tests) has no member name.
+        who = f"member {member!r}" if member is not None else "the app"
+        super().__init__(f"{who} has {endpoint!r} but could not build it: {reason}")
+        #: The name of the member that has the endpoint (``None``: an app in no party).
+        self.member = member
+        #: The endpoint, as the member names it.
+        self.endpoint = endpoint
+        #: Why it could not be built (``"missing value 'id'"``).
+        self.reason = reason
+        #: Names of the values the route needs that were not given.
+        self.missing = missing
+        #: The name of the value a converter refused, if one did.
+        self.refused = refused
 
 
 class NoSuchServiceName(PartylineException):
@@ -89,20 +129,39 @@ class NoAnswer(PartylineException, LookupError):
     Raised by ``ask_first`` and by targeted asks, which promise one answer.
     """
 
+    #: The :class:`CannotBuild` of each handler asked that had the endpoint
+    #: but could not build it, in the order asked.
+    refusals: tuple[CannotBuild, ...] = ()
+
 
 class UrlBuildError(NoAnswer):
     """No member could build a URL for the endpoint.
 
-    The message names the endpoint and the members that were asked. The
-    framework integrations turn it into the framework's own kind of error.
+    The message names the endpoint and the members that were asked. When a
+    member has the endpoint but could not build it, the message says which
+    and why (:attr:`refusals`), and the ``__cause__`` is that member's
+    framework error; an endpoint nobody has reads "has no endpoint" or "no
+    member could build". The framework integrations turn it into the
+    framework's own kind of error.
+
+    .. versionchanged:: 0.3
+       Added :attr:`refusals`; the cause is the framework's own error.
     """
 
-    def __init__(self, message: str, endpoint: str, asked: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        message: str,
+        endpoint: str,
+        asked: tuple[str, ...],
+        refusals: tuple[CannotBuild, ...] = (),
+    ) -> None:
         super().__init__(message)
         #: The endpoint that could not be built.
         self.endpoint = endpoint
         #: Names of the members that were asked, in the order asked.
         self.asked = asked
+        #: Why each member that has the endpoint could not build it.
+        self.refusals = refusals
 
 
 class NotConnected(PartylineException, LookupError):

@@ -18,9 +18,9 @@ import typing as t
 from ._asking import Asking
 from ._bootstrap import _READY
 from ._context import RequestScope, _get_scope
-from ._exceptions import NoAnswer, NoSuchServiceName, UrlBuildError
+from ._exceptions import CannotBuild, NoAnswer, NoSuchServiceName, UrlBuildError
 from ._links import LinkMemory, call_key
-from ._url import UrlHandler, UrlRequest
+from ._url import UrlHandler, UrlRequest, _NoSuchEndpoint, refusals_message
 
 if t.TYPE_CHECKING:
     from ._operator import Handler, PartylineOperator
@@ -154,14 +154,8 @@ class Linking(Asking):
             except NoAnswer as exc:
                 if _raised_by_a_handler(exc):
                     raise
-                # The member's own reason (its HighAndDry) stays the cause.
-                refusal = exc.__cause__
-                reason = f": {refusal}" if refusal is not None and str(refusal) else ""
-                raise UrlBuildError(
-                    f"member {target!r} could not build a URL for {endpoint!r}{reason}",
-                    endpoint,
-                    (target,),
-                ) from refusal
+                error = _not_built_by(target, endpoint, exc.__cause__)
+                raise error from error.__cause__
             member = self._by_name.get(target)
             if member is None:  # the party closed while the member built it
                 return url, False
@@ -177,12 +171,8 @@ class Linking(Asking):
                     for op in self._operators
                     if "url" in op.services and op is not operator
                 )
-                raise UrlBuildError(
-                    f"no member could build a URL for endpoint {endpoint!r}"
-                    f" (asked: {', '.join(repr(a) for a in asked) or 'nobody'})",
-                    endpoint,
-                    asked,
-                ) from None
+                error = _not_built(endpoint, asked, getattr(exc, "refusals", ()))
+                raise error from error.__cause__
             handlers = self._answerers("url", self.handlers.get("url", []), operator)
         return url, _all_pure(handlers, request.endpoint)
 
@@ -198,6 +188,52 @@ class Linking(Asking):
            ``cache_clear``.
         """
         self._links.clear()
+
+
+def _not_built_by(target: str, endpoint: str, refusal: BaseException | None) -> UrlBuildError:
+    """The error of a targeted link ``target`` did not build, with the member's reason.
+
+    A member that has the endpoint says why it could not build it, and its
+    framework's error is the cause. One that has no such endpoint says so;
+    a refusal in its own words (not ``no_such_endpoint``'s) is added and is
+    the cause.
+    """
+    if isinstance(refusal, CannotBuild):
+        error = UrlBuildError(
+            f"member {target!r} has {endpoint!r} but could not build it: {refusal.reason}",
+            endpoint,
+            (target,),
+            (refusal,),
+        )
+        error.__cause__ = refusal.__cause__ or refusal
+        return error
+    error = UrlBuildError(f"member {target!r} has no endpoint {endpoint!r}", endpoint, (target,))
+    if refusal is not None and not isinstance(refusal, _NoSuchEndpoint):
+        # A member's own words (a stand-in's, a handler's): said, and the cause.
+        if str(refusal):
+            error = UrlBuildError(f"{error}: {refusal}", endpoint, (target,))
+        error.__cause__ = refusal
+    return error
+
+
+def _not_built(
+    endpoint: str, asked: tuple[str, ...], refusals: tuple[CannotBuild, ...]
+) -> UrlBuildError:
+    """The error of a link asked around that nobody built.
+
+    The members that have the endpoint say why they could not build it, and
+    the first one's framework error is the cause; else nobody has it.
+    """
+    if refusals:
+        error = UrlBuildError(refusals_message(refusals, asked), endpoint, asked, refusals)
+        error.__cause__ = refusals[0].__cause__ or refusals[0]
+        return error
+    names = ", ".join(map(repr, asked)) or "nobody"
+    return UrlBuildError(
+        f"no member could build a URL for endpoint {endpoint!r} (asked: {names})",
+        endpoint,
+        asked,
+    )
 
 
 def _raised_by_a_handler(exc: BaseException) -> bool:

@@ -35,7 +35,7 @@ from .integration import (
     enter_scope,
     invited_operator,
     leave_scope,
-    no_such_endpoint,
+    map_build_failed,
 )
 
 if t.TYPE_CHECKING:
@@ -126,8 +126,9 @@ class PartyMember(Membership):
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         try:
             path: str = self._adapter.build(endpoint, values, method=method, append_unknown=True)
-        except BuildError:
-            raise no_such_endpoint(self.operator_name, endpoint) from None
+        except (BuildError, ValueError) as exc:
+            assert self.url_map is not None  # url is offered only with a map
+            map_build_failed(self.operator_name, self.url_map, endpoint, values, exc, method=method)
         values.clear()
         return path
 

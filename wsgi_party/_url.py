@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._context import _get_scope
-from ._exceptions import HighAndDry, PartylineException, UrlOptionError
+from ._exceptions import CannotBuild, HighAndDry, PartylineException, UrlOptionError
 from ._hosts import request_host
 
 if t.TYPE_CHECKING:
@@ -434,6 +434,59 @@ def finish_url(request: UrlRequest, mount: str, path: str, base_url: str | None 
     return url
 
 
+class _NoSuchEndpoint(HighAndDry):
+    """What :func:`no_such_endpoint` makes: the party says it in its own words."""
+
+
 def no_such_endpoint(member: str | None, endpoint: str) -> HighAndDry:
     """The :class:`HighAndDry` a builder raises for an endpoint it lacks."""
-    return HighAndDry(f"member {member!r} has no endpoint {endpoint!r}")
+    return _NoSuchEndpoint(f"member {member!r} has no endpoint {endpoint!r}")
+
+
+def cannot_build(
+    member: str | None,
+    endpoint: str,
+    *,
+    missing: t.Iterable[str] = (),
+    refused: str | None = None,
+    given: object = None,
+    reason: str | None = None,
+) -> CannotBuild:
+    """The :class:`~wsgi_party.CannotBuild` a builder raises for an endpoint
+    it has but cannot build from the values given.
+
+    Say why with ``missing`` (the names of the values the route needs and
+    did not get), or ``refused`` (the name of a value a converter refused)
+    with ``given`` (that value), or ``reason`` (any other why; with
+    ``refused``, the converter's own words). Raise it ``from`` the
+    framework's own error, so that the party's error has that as its cause::
+
+        except BuildError as exc:
+            raise cannot_build("blog", "post", missing=["id"]) from exc
+
+    .. versionadded:: 0.3
+    """
+    needed = tuple(missing)
+    if needed:
+        names = ", ".join(map(repr, needed))
+        why = f"missing value{'s' if len(needed) > 1 else ''} {names}"
+    elif refused is not None:
+        why = f"the converter of {refused!r} refused {given!r}"
+        if reason:
+            why = f"{why} ({reason})"
+    else:
+        why = reason or "the values given fit none of its routes"
+    return CannotBuild(member, endpoint, why, missing=needed, refused=refused)
+
+
+def refusals_message(refusals: t.Iterable[CannotBuild], asked: t.Iterable[str | None]) -> str:
+    """What an error says when members have an endpoint but none could build it.
+
+    Each member's reason, then who was asked::
+
+        member 'blog' has 'update' but could not build it: missing value 'id' (asked: 'blog')
+
+    .. versionadded:: 0.3
+    """
+    names = ", ".join(repr(name) for name in asked) or "nobody"
+    return f"{'; '.join(map(str, refusals))} (asked: {names})"

@@ -6,11 +6,19 @@ and nothing else. The integrations shipped with wsgi_party (Flask, Pyramid,
 Django, :class:`~wsgi_party.PartyMember`) use only these names, so one for
 another framework can too::
 
-    from wsgi_party.integration import Membership, invited_operator, request_scope
+    from wsgi_party.integration import (
+        Membership, cannot_build, invited_operator, no_such_endpoint, request_scope,
+    )
 
     class ShopMembership(Membership):
         def build_path(self, endpoint, values, method):
-            return shop.router.path_for(endpoint, values)   # or raise HighAndDry
+            route = shop.router.get(endpoint)
+            if route is None:
+                raise no_such_endpoint(self.name, endpoint)
+            missing = route.needs - values.keys()
+            if missing:
+                raise cannot_build(self.name, endpoint, missing=sorted(missing))
+            return route.path_for(values)
 
         def list_routes(self):
             return [(route.name, route.rule, route.methods) for route in shop.router]
@@ -55,8 +63,17 @@ from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
 from ._operator import PartylineOperator
 from ._owners import check_owners
+from ._routing import map_build_failed
 from ._services import Matcher, no_route, standard_handlers
-from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
+from ._url import (
+    PathBuilder,
+    UrlRequest,
+    cannot_build,
+    finish_url,
+    no_such_endpoint,
+    refusals_message,
+    url_handler,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -76,6 +93,7 @@ __all__ = [
     "build_link",
     "call_key",
     "check_owners",
+    "cannot_build",
     "current_scope",
     "enter_scope",
     "fallback_fragment",
@@ -83,6 +101,7 @@ __all__ = [
     "invited_operator",
     "leave_scope",
     "link_memory",
+    "map_build_failed",
     "member_environ",
     "no_route",
     "no_such_endpoint",
@@ -90,6 +109,7 @@ __all__ = [
     "not_in_party",
     "owner_of",
     "owner_login_url",
+    "refusals_message",
     "request_host",
     "request_scope",
     "standard_handlers",

@@ -48,6 +48,7 @@ from . import (
     standard_handlers,
     url_handler,
 )
+from .integration import map_build_failed
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -265,12 +266,9 @@ class StandIn:
                 raise HighAndDry(self._no_endpoint(endpoint))
             try:
                 path = adapter.build(endpoint, values, method=method, append_unknown=True)
-            except BuildError as exc:
-                given = ", ".join(sorted(values)) or "none"
-                raise HighAndDry(
-                    f"{self._label} cannot build {endpoint!r} with the values given"
-                    f" ({given}) for its rule(s) {list(self.routes[endpoint])!r}: {exc}"
-                ) from exc
+            except (BuildError, ValueError) as exc:
+                # Values missing, or a converter refused one: as a real member says it.
+                map_build_failed(self.name, self.url_map, endpoint, values, exc, method=method)
             values.clear()  # the ones no rule takes are in the query already
             return path
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import BuildError, Map, Rule
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
@@ -76,16 +76,42 @@ assert party.ask_first("url", {"name": "post", "kwargs": {"id": 3}, "query": {"x
 )
 # [end-payload]
 
+
 # [start-errors]
-try:
-    party.url_for("blog:checkout")
-except UrlBuildError as exc:
-    assert exc.endpoint == "blog:checkout" and exc.asked == ("blog",)
-try:
-    party.url_for("checkout")
-except UrlBuildError as exc:
-    assert exc.asked == ("shop", "blog")
-    assert "no member could build a URL for endpoint 'checkout'" in str(exc)
+def build_error(endpoint: str, **values: t.Any) -> UrlBuildError:
+    """The error of a link that cannot be built."""
+    try:
+        party.url_for(endpoint, **values)
+    except UrlBuildError as exc:
+        return exc
+    raise AssertionError(f"{endpoint!r} was built")
+
+
+# An endpoint the member does not have.
+unknown = build_error("blog:checkout")
+assert str(unknown) == "member 'blog' has no endpoint 'blog:checkout'"
+assert unknown.asked == ("blog",) and unknown.refusals == ()
+
+# An endpoint it has, with a value missing: whose, which, and Werkzeug's own error.
+missing = build_error("blog:post")
+assert str(missing) == "member 'blog' has 'blog:post' but could not build it: missing value 'id'"
+assert isinstance(missing.__cause__, BuildError)
+assert missing.refusals[0].missing == ("id",)
+
+# A value the route's converter refuses: which value, what was given.
+refused = build_error("blog:post", id="three")
+assert str(refused).startswith(
+    "member 'blog' has 'blog:post' but could not build it: the converter of 'id' refused 'three'"
+)
+assert isinstance(refused.__cause__, ValueError)  # int("three")
+
+# Asked around, the member that has the endpoint says why, not "no member".
+around = build_error("post")
+assert str(around) == (
+    "member 'blog' has 'post' but could not build it: missing value 'id' (asked: 'shop', 'blog')"
+)
+nobody = build_error("checkout")
+assert str(nobody) == "no member could build a URL for endpoint 'checkout' (asked: 'shop', 'blog')"
 # [end-errors]
 
 # [start-prefix]

@@ -24,6 +24,7 @@ from django.urls import (  # type: ignore[import-untyped,unused-ignore]
 )
 
 from wsgi_party import (
+    CannotBuild,
     HighAndDry,
     RequestScope,
     UrlBuildError,
@@ -32,6 +33,7 @@ from wsgi_party import (
     encode_query,
     request_host,
 )
+from wsgi_party.integration import refusals_message
 
 from ._look import django_request, serving
 from .apps import party_config
@@ -51,7 +53,15 @@ class PartyNoReverseMatch(NoReverseMatch, UrlBuildError):  # type: ignore[misc,u
     :class:`~wsgi_party.UrlBuildError`, so either ``except`` catches it.
 
     ``endpoint`` is the name asked for, ``asked`` the members that were
-    asked (empty when the project is in no party).
+    asked (empty when the project is in no party). When the project or a
+    member has the name but could not build it (values missing, a converter
+    or pattern that refused one), the message says whose and why,
+    ``refusals`` holds the reasons and the ``__cause__`` is that framework's
+    own error (Django's ``NoReverseMatch``, Werkzeug's ``BuildError``,
+    Pyramid's ``KeyError``).
+
+    .. versionchanged:: 0.3
+       Says why a URL name that exists could not be built.
     """
 
 
@@ -96,21 +106,30 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
     local = endpoint
     if operator is not None and operator.name and endpoint.startswith(operator.name + ":"):
         local = endpoint[len(operator.name) + 1 :]
+    refusal: HighAndDry
     if operator is None or own_url is None or (scope is not None and scope.operator is operator):
         # One of the project's own requests (or no party): Django's own prefix.
         rest = dict(values)
-        path = membership.reverser.find(local, rest, _current_app(request))
+        current_app = _current_app(request)
+        path = membership.reverser.find(local, rest, current_app)
         if path is not None:
             url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
             return _absolute(url, endpoint, request, operator, scheme) if external else url
+        refusal = membership.reverser.refusal(membership.joined_as, local, values, current_app)
     else:
         # Another member's request, or none (a management command): the
         # project's links live under its mount in the party.
         try:
             return own_url(wanted.located(operator.partyline.base_url))
-        except HighAndDry:
-            pass
+        except HighAndDry as exc:
+            refusal = exc
+    # The project has the URL name but could not reverse it with these values.
+    own = refusal if isinstance(refusal, CannotBuild) else None
     if operator is None:
+        if own is not None:
+            raise PartyNoReverseMatch(
+                f"Reverse for {endpoint!r} failed: {own}", endpoint, (), (own,)
+            ) from own.__cause__
         raise PartyNoReverseMatch(
             f"Reverse for {endpoint!r} not found: it is not a URL name of this"
             " Django project, and the project is not a member of a party to ask"
@@ -129,14 +148,34 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
             **values,
         )
     except UrlBuildError as exc:
-        asked = ", ".join(repr(name) for name in exc.asked) or "nobody"
+        if own is not None or exc.refusals:
+            failed = _not_built(endpoint, own, exc)
+            raise failed from failed.__cause__
         raise PartyNoReverseMatch(
             f"Reverse for {endpoint!r} not found: it is not a URL name of this"
-            f" Django project (member {operator.name!r}) and no other party member"
-            f" could build it (asked: {asked})",
+            f" Django project (member {operator.name!r}), and {exc}",
             endpoint,
             exc.asked,
         ) from exc
+
+
+def _not_built(endpoint: str, own: CannotBuild | None, error: UrlBuildError) -> PartyNoReverseMatch:
+    """The error of a URL name that the project or a member has but could not build.
+
+    Says whose and why, as the party says it (the project's own reason
+    first), with that framework's error as the cause.
+    """
+    refusals = error.refusals
+    if own is not None and all(r.member != own.member for r in refusals):
+        refusals = (own, *refusals)
+        reason = refusals_message(refusals, error.asked)
+    else:
+        reason = str(error)
+    failed = PartyNoReverseMatch(
+        f"Reverse for {endpoint!r} failed: {reason}", endpoint, error.asked, refusals
+    )
+    failed.__cause__ = refusals[0].__cause__ or refusals[0]
+    return failed
 
 
 def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:

@@ -19,7 +19,7 @@ import typing as t
 
 from django.urls import NoReverseMatch, Resolver404  # type: ignore[import-untyped,unused-ignore]
 
-from wsgi_party.integration import Membership, no_route, no_such_endpoint, url_handler
+from wsgi_party.integration import Membership, no_route, url_handler
 
 from ._look import current_identity, login_page, render_for
 from ._reverse import Reverser, list_routes, path_text, resolve_route
@@ -87,8 +87,11 @@ class DjangoMembership(Membership):
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         try:
             return self.reverser.path(endpoint, values, request_urlconf=False)
-        except NoReverseMatch:
-            raise no_such_endpoint(self.joined_as, endpoint) from None
+        except NoReverseMatch as exc:
+            refusal = self.reverser.refusal(
+                self.joined_as, endpoint, values, request_urlconf=False, error=exc
+            )
+            raise refusal from refusal.__cause__
 
     def builds_purely(self, endpoint: str) -> bool:
         return self.reverser.pure(endpoint)

@@ -48,6 +48,8 @@ from django.utils.module_loading import (  # type: ignore[import-untyped,unused-
 )
 from django.utils.translation import get_language  # type: ignore[import-untyped,unused-ignore]
 
+from wsgi_party.integration import cannot_build, no_such_endpoint
+
 from ._compat import (
     appends_slash,
     decoded_path,
@@ -61,7 +63,7 @@ from ._compat import (
 )
 
 if t.TYPE_CHECKING:
-    pass
+    from wsgi_party import CannotBuild, HighAndDry
 
 __all__ = ["Reverser", "list_routes", "path_text", "resolve_route"]
 
@@ -119,6 +121,26 @@ class _Candidate:
             url = "/%2F" + url[2:]
         return url
 
+    def refusal(
+        self, member: str | None, endpoint: str, given: t.Mapping[str, t.Any]
+    ) -> CannotBuild | None:
+        """The value of ``given`` this pattern's converters refuse, if one is."""
+        for key in self.params:
+            converter = self.converters.get(key)
+            if converter is None:
+                continue
+            value = given[key]
+            try:
+                text = converter.to_url(value)
+            except ValueError as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                return cannot_build(member, endpoint, refused=key, given=value, reason=reason)
+            regex = getattr(converter, "regex", None)
+            if isinstance(regex, str) and re.fullmatch(regex, str(text)) is None:
+                reason = f"it must match {regex!r}"
+                return cannot_build(member, endpoint, refused=key, given=value, reason=reason)
+        return None
+
 
 class _Target:
     """Every candidate of one URL name, in Django's order and by size."""
@@ -161,6 +183,35 @@ class _Target:
                         del values[key]
                 return url
         return None
+
+    def refusal(
+        self,
+        member: str | None,
+        values: t.Mapping[str, t.Any],
+        error: NoReverseMatch | None = None,
+    ) -> CannotBuild:
+        """Why :meth:`build` found no pattern for ``values``, for the party.
+
+        The values missing from the pattern that needs the fewest, else the
+        value a converter (or its regex) refused, else Django's own words.
+        The cause is ``error``, the ``NoReverseMatch`` raised, else the one
+        ``reverse()`` would raise.
+        """
+        given = {k: v for k, v in values.items() if v is not None}
+        missing = min((sorted(c.param_set - given.keys()) for c in self.candidates), key=len)
+        refusal: CannotBuild | None = None
+        if missing:
+            refusal = cannot_build(member, self.name, missing=missing)
+        else:
+            for candidate in self.candidates:
+                if candidate.param_set <= given.keys():
+                    refusal = candidate.refusal(member, self.name, given)
+                    if refusal is not None:
+                        break
+        if refusal is None:
+            refusal = cannot_build(member, self.name, reason=self.failure(values))
+        refusal.__cause__ = error if error is not None else NoReverseMatch(self.failure(values))
+        return refusal
 
     def failure(self, values: t.Mapping[str, t.Any]) -> str:
         """Why :meth:`build` found no pattern for ``values`` (as ``reverse()`` says)."""
@@ -219,6 +270,28 @@ class Reverser:
         if path is None:
             raise NoReverseMatch(target.failure(values))
         return path
+
+    def refusal(
+        self,
+        member: str | None,
+        endpoint: str,
+        values: t.Mapping[str, t.Any],
+        current_app: str | None = None,
+        *,
+        request_urlconf: bool = True,
+        error: NoReverseMatch | None = None,
+    ) -> HighAndDry:
+        """Why :meth:`path` cannot build ``endpoint`` from ``values``, for the party.
+
+        :func:`~wsgi_party.integration.no_such_endpoint` for a URL name the
+        URLconf does not have, else a :class:`~wsgi_party.CannotBuild`
+        caused by Django's ``NoReverseMatch`` (``error``, the one
+        :meth:`path` raised, if given). Only called when a build failed.
+        """
+        target = self._target(endpoint, current_app, request_urlconf)
+        if not isinstance(target, _Target):
+            return no_such_endpoint(member, endpoint)
+        return target.refusal(member, values, error)
 
     def find(
         self, endpoint: str, values: dict[str, t.Any], current_app: str | None = None

@@ -34,7 +34,13 @@ from wsgi_party import (
     current_scope,
     map_matcher,
 )
-from wsgi_party.integration import Membership, RequestScope, member_environ
+from wsgi_party.integration import (
+    Membership,
+    RequestScope,
+    map_build_failed,
+    member_environ,
+    no_such_endpoint,
+)
 
 from ._compat import rules_by_endpoint
 
@@ -139,18 +145,17 @@ class FlaskPartyState(Membership):
 
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         if endpoint not in self._endpoints:
-            raise HighAndDry(f"member {self._joined_name()!r} has no endpoint {endpoint!r}")
+            raise no_such_endpoint(self._joined_name(), endpoint)
         if self.app.url_default_functions:
             _inject_url_defaults(self.app, endpoint, values)
         try:
             path = self._adapter.build(endpoint, values, method=method)
-        except BuildError:
-            detail = f" with values {sorted(values)!r}" if values else ""
-            raise HighAndDry(
-                f"member {self._joined_name()!r} cannot build endpoint {endpoint!r}{detail}"
-            ) from None
-        except (ValueError, TypeError) as exc:
-            # A converter refused a value (int("") ...): say whose and which.
+        except (BuildError, ValueError) as exc:
+            # Values missing, or a converter refused one (int("") ...): say which.
+            map_build_failed(
+                self._joined_name(), self.app.url_map, endpoint, values, exc, method=method
+            )
+        except TypeError as exc:
             raise PartylineException(
                 f"member {self._joined_name()!r} cannot build endpoint {endpoint!r}"
                 f" with values {values!r}: {type(exc).__name__}: {exc}"

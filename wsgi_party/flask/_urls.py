@@ -26,6 +26,8 @@ from flask import Flask
 from werkzeug.routing import BuildError
 
 from wsgi_party import (
+    CannotBuild,
+    HighAndDry,
     PartylineOperator,
     UrlBuildError,
     UrlRequest,
@@ -40,6 +42,7 @@ from wsgi_party.integration import (
     build_link,
     call_key,
     link_memory,
+    map_build_failed,
     not_in_party,
 )
 
@@ -147,12 +150,46 @@ def _party_url(endpoint: str, values: dict[str, t.Any], scope: RequestScope | No
     if own and in_request:
         if "_external" in values or "_scheme" in values:
             _check_external(app, endpoint, values)
-        return app.url_for(endpoint, **values)
+        try:
+            return app.url_for(endpoint, **values)
+        except (BuildError, ValueError) as exc:
+            _own_link_failed(app, endpoint, values, exc)
     link: t.Hashable | None = None
     if in_request and type(scope) is FlaskScope and scope.app is app and scope.links is not None:
         # Not remembered yet (party_url looked): remember it under that key.
         link = _link_key(scope, endpoint, values)
     return _ask_party(app, endpoint, values, own=own, in_request=in_request, scope=scope, link=link)
+
+
+def _own_link_failed(
+    app: Flask, endpoint: str, values: dict[str, t.Any], error: Exception
+) -> t.NoReturn:
+    """Raise why the app's own ``url_for`` could not build its own endpoint.
+
+    In a party, as the party says it for every member's link (values
+    missing, a converter that refused one): a :class:`PartyBuildError`
+    caused by Flask's own error. Alone, or for any other error, Flask's
+    error as it is.
+    """
+    state: FlaskPartyState | None = app.extensions.get(EXTENSION_KEY)
+    operator = state.operator if state is not None else None
+    if operator is None or isinstance(error, PartyBuildError):
+        raise error
+    options = {key: values[key] for key in _URL_OPTIONS if key in values}
+    given = {key: value for key, value in values.items() if key not in options}
+    app.inject_url_defaults(endpoint, given)  # what url_for built from
+    try:
+        map_build_failed(
+            operator.name, app.url_map, endpoint, given, error, method=options.get("_method")
+        )
+    except CannotBuild as refusal:
+        reason = UrlBuildError(str(refusal), endpoint, (), (refusal,))
+        raise PartyBuildError(
+            endpoint, given, options.get("_method"), app.name, reason
+        ) from refusal.__cause__
+    except HighAndDry:
+        pass
+    raise error
 
 
 def _check_external(app: Flask, endpoint: str, values: dict[str, t.Any]) -> None:
@@ -208,7 +245,9 @@ def _ask_party(
                 return flask.url_for(endpoint, **options, **values)
             except BuildError:
                 pass
-        raise PartyBuildError(endpoint, values, options.get("_method"), app.name, exc) from exc
+        error = PartyBuildError(endpoint, values, options.get("_method"), app.name, exc)
+        # The framework's own error of the member that has the endpoint, if one has.
+        raise error from (exc.__cause__ if exc.refusals else exc)
     finally:
         if token is not None:
             unbind_request(token)
@@ -239,11 +278,17 @@ class PartyBuildError(BuildError, UrlBuildError):
 
     A :class:`werkzeug.routing.BuildError`, so Flask code that catches
     ``BuildError`` keeps working, and a :class:`~wsgi_party.UrlBuildError`
-    like every "no URL" error of the party; chained from the party's own
-    :class:`~wsgi_party.UrlBuildError`. ``asked`` names the members asked.
+    like every "no URL" error of the party. ``asked`` names the members
+    asked. When a member (or the app itself, in a party) has the endpoint
+    but could not build it, the message says whose and why,
+    ``refusals`` holds the reasons and the ``__cause__`` is that member's
+    framework error (Werkzeug's ``BuildError``, a converter's ``ValueError``,
+    Pyramid's ``KeyError``, Django's ``NoReverseMatch``); otherwise it is
+    chained from the party's own :class:`~wsgi_party.UrlBuildError`.
 
     .. versionchanged:: 0.3
-       Also a :class:`~wsgi_party.UrlBuildError`.
+       Also a :class:`~wsgi_party.UrlBuildError`; says why an endpoint that
+       exists could not be built, the app's own included.
     """
 
     def __init__(
@@ -262,6 +307,7 @@ class PartyBuildError(BuildError, UrlBuildError):
             f"Could not build url for endpoint {endpoint!r} from Flask app {app_name!r}: {cause}",
             endpoint,
             cause.asked,
+            cause.refusals,
         )
         # BuildError's fields, as its constructor sets them; no adapter, so
         # no "did you mean" rule from another app's map.

@@ -7,6 +7,7 @@ the query string, as in every other member::
     request.party_url("order", id=3)         # this app's route: /admin/orders/3
     request.party_url("blog:post", id=3)     # another member's, via the party
     request.party_url("nope")                # NoSuchRoute, a KeyError
+    request.party_url("order")               # NoSuchRoute: ... missing value 'id'
 
 The member's ``url``, ``routes`` and ``match`` answers (:func:`build_path`,
 :func:`list_routes`, :func:`match`) read the same :class:`RouteInfos`.
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from pyramid.httpexceptions import HTTPBadRequest  # type: ignore[import-untyped]
 
 from wsgi_party import (
+    CannotBuild,
     HighAndDry,
     PartylineException,
     UntrustedHost,
@@ -28,7 +30,7 @@ from wsgi_party import (
     UrlRequest,
     encode_query,
 )
-from wsgi_party.integration import current_scope, no_such_endpoint, request_host
+from wsgi_party.integration import cannot_build, current_scope, no_such_endpoint, request_host
 
 from ._compat import pattern_names, quote_anchor, quote_elements, quote_query, request_methods
 from ._look import as_app
@@ -57,11 +59,19 @@ _UNSUPPORTED = ("_app_url", "_host", "_port")
 
 
 class NoSuchRoute(UrlBuildError, KeyError):
-    """``request.party_url`` found the endpoint neither here nor in the party.
+    """``request.party_url`` found the endpoint neither here nor in the party,
+    or the app or a member has it but could not build it.
 
     A :class:`KeyError`, as ``request.route_path`` raises for an unknown
     route, and a :class:`~wsgi_party.UrlBuildError` naming the endpoint and
-    the members asked.
+    the members asked. When a route was found but not built (values
+    missing, a method it does not serve), the message says whose and why,
+    :attr:`~wsgi_party.UrlBuildError.refusals` holds the reasons and the
+    framework's own error (Pyramid's ``KeyError``, Werkzeug's
+    ``BuildError``, Django's ``NoReverseMatch``) is the ``__cause__``.
+
+    .. versionchanged:: 0.3
+       Says why a route that exists could not be built.
     """
 
     def __str__(self) -> str:
@@ -169,9 +179,10 @@ def build_path(
         raise no_such_endpoint(member.member_name(), endpoint)
     info = member.route_infos[route]
     if method is not None and info.methods is not None and method.upper() not in info.methods:
-        raise HighAndDry(
-            f"member {member.member_name()!r}: route {endpoint!r} does not serve"
-            f" {method.upper()} (it serves {', '.join(info.methods)})"
+        raise cannot_build(
+            member.member_name(),
+            endpoint,
+            reason=f"it serves {', '.join(info.methods)}, not {method.upper()}",
         )
     if route.pregenerator is not None:
         return _pregenerated(member, info, values)
@@ -179,7 +190,10 @@ def build_path(
     try:
         given = tuple(map(values.pop, names))
     except KeyError as exc:
-        raise _missing(member, info, exc.args[0]) from None
+        # The names before the one missing were popped: they were given.
+        failed = names.index(exc.args[0])
+        missing = [names[failed], *(n for n in names[failed + 1 :] if n not in values)]
+        _missing(member, info, missing)
     built: str = route.generate(dict(zip(names, given, strict=True)))
     return built
 
@@ -203,8 +217,8 @@ def _pregenerated(member: PyramidMember, info: RouteInfo, values: dict[str, t.An
     values.update((k, v) for k, v in kw.items() if k not in _PYRAMID_OVERRIDES)
     try:
         path: str = route.generate(used)
-    except KeyError as exc:
-        raise _missing(member, info, exc.args[0]) from None
+    except KeyError:
+        _missing(member, info, [n for n in info.names if n not in used])
     if elements:
         suffix = quote_elements(elements)
         path = f"{path}{suffix}" if path.endswith("/") else f"{path}/{suffix}"
@@ -215,12 +229,18 @@ def _pregenerated(member: PyramidMember, info: RouteInfo, values: dict[str, t.An
     return path
 
 
-def _missing(member: PyramidMember, info: RouteInfo, name: object) -> HighAndDry:
-    return HighAndDry(
-        f"member {member.member_name()!r}: route {info.route.name!r} needs a value for"
-        f" {name!r} (its pattern {info.route.pattern!r} uses"
-        f" {', '.join(map(repr, info.names))})"
-    )
+def _missing(member: PyramidMember, info: RouteInfo, missing: list[str]) -> t.NoReturn:
+    """Raise the route's refusal for ``missing`` values, from Pyramid's own error.
+
+    Pyramid's ``route.generate`` is asked for the path without them, so that
+    its ``KeyError`` is the cause.
+    """
+    refusal = cannot_build(member.member_name(), info.route.name, missing=missing)
+    try:
+        info.route.generate({name: "" for name in info.names if name not in missing})
+    except (KeyError, ValueError) as exc:
+        raise refusal from exc
+    raise refusal from None
 
 
 # -- routes and match --------------------------------------------------------------
@@ -300,7 +320,9 @@ def party_url(member: PyramidMember, request: t.Any, endpoint: str, kw: dict[str
                 return handle(url_request.located(operator.partyline.base_url))
             return _standalone_url(member, request, local, url_request)
         except HighAndDry as exc:
-            raise NoSuchRoute(str(exc), endpoint, ()) from None
+            if isinstance(exc, CannotBuild):  # Pyramid's own error is the cause
+                raise NoSuchRoute(str(exc), endpoint, (), (exc,)) from exc.__cause__ or exc
+            raise NoSuchRoute(str(exc), endpoint, ()) from exc
     if operator is None:
         raise NoSuchRoute(
             f"no route named {endpoint!r} in this app, which is not a member of"
@@ -311,13 +333,14 @@ def party_url(member: PyramidMember, request: t.Any, endpoint: str, kw: dict[str
     try:
         return operator.partyline.build_url(url_request, operator)
     except UrlBuildError as exc:
-        asked = ", ".join(map(repr, exc.asked)) or "nobody"
+        # The party's words: which member has it and why it did not build,
+        # or that nobody has it; the answering framework's error is the cause.
         raise NoSuchRoute(
-            f"no route named {endpoint!r} in member {operator.name!r}, and no other"
-            f" member could build it (asked: {asked})",
+            f"no route named {endpoint!r} in member {operator.name!r}, and {exc}",
             endpoint,
             exc.asked,
-        ) from None
+            exc.refusals,
+        ) from (exc.__cause__ if exc.refusals else exc)
 
 
 def _local_route(member: PyramidMember, endpoint: str) -> str | None:
