@@ -1,0 +1,214 @@
+"""A member answering for another member's request runs with its own request state.
+
+When the party asks an app for ``identity`` or a ``layout`` fragment, the
+request is another app's. The answer must still see what the app's own views
+see: Flask's ``before_request`` functions (``g.user`` set by a blueprint's
+``before_app_request``, as flaskr does), URL value preprocessors, context
+processors and teardown; Pyramid's request factory, request methods and
+security policy; Django's middleware (``request.user``, the session, and a
+project's own). A hook that answers with a response of its own (a redirect to
+the login page) does not take over the asker's page: the answer is given as
+the hooks that ran left the request, and the ``wsgi_party`` logger says so
+once per hook.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.test import Client
+
+from wsgi_party import Identity, WSGIParty
+
+flask = pytest.importorskip("flask")
+pyramid_config = pytest.importorskip("pyramid.config")
+jinja2 = pytest.importorskip("jinja2")
+
+from pyramid.response import Response as PyramidResponse  # noqa: E402
+
+from wsgi_party.flask import FlaskParty  # noqa: E402
+
+MakeParty = t.Callable[..., WSGIParty]
+
+#: flaskr's users, by id (flaskr reads them from its database).
+FLASKR_USERS = {1: "ada", 2: "grace"}
+
+NAV = (
+    "<nav>{{ site }}|{{ g.lang }}|"
+    "{% if g.user %}{{ g.user['username'] }} <a href='{{ url_for('auth.logout') }}'>Log Out</a>"
+    "{% else %}guest <a href='{{ url_for('auth.login') }}'>Log In</a>{% endif %}"
+    "|{{ g.get('search_form', 'no form') }}|hooks={{ g.hooks }}</nav>"
+)
+
+
+class Flaskr:
+    """A flaskr-like app: an ``auth`` blueprint whose ``before_app_request``
+    loads ``g.user`` from the session, and a nav fragment that reads it."""
+
+    def __init__(self) -> None:
+        self.teardowns: list[str] = []
+        app = self.app = flask.Flask("flaskr")
+        app.secret_key = "dev"
+        app.jinja_loader = jinja2.DictLoader({"nav.html": NAV})
+        auth = flask.Blueprint("auth", "flaskr", url_prefix="/auth")
+
+        @auth.before_app_request
+        def load_logged_in_user() -> None:
+            user_id = flask.session.get("user_id")
+            flask.g.hooks = flask.g.get("hooks", 0) + 1
+            flask.g.user = (
+                None if user_id is None else {"id": user_id, "username": FLASKR_USERS[user_id]}
+            )
+
+        @auth.route("/login")
+        def login() -> str:
+            flask.session["user_id"] = int(flask.request.args["user"])
+            return "logged in"
+
+        @auth.route("/logout")
+        def logout() -> str:
+            flask.session.clear()
+            return "logged out"
+
+        app.register_blueprint(auth)
+
+        @app.url_value_preprocessor
+        def pull_lang_code(endpoint: str | None, values: dict[str, t.Any]) -> None:
+            flask.g.lang = values.pop("lang_code", "en")
+
+        @app.context_processor
+        def site_name() -> dict[str, str]:
+            return {"site": "Flaskr"}
+
+        @app.teardown_request
+        def count_request_teardown(exc: BaseException | None) -> None:
+            self.teardowns.append("request")
+
+        @app.teardown_appcontext
+        def close_db(exc: BaseException | None) -> None:
+            self.teardowns.append("appcontext")
+
+        def identity() -> Identity | None:
+            user = flask.g.user
+            return None if user is None else Identity(str(user["id"]), user["username"])
+
+        FlaskParty(app, name="flaskr", identity=identity, fragments={"nav": "nav.html"})
+
+
+def wiki_page(config: t.Any) -> None:
+    """A Pyramid page (at ``/wiki/``) that shows flaskr's nav and who is logged in."""
+
+    def page(request: t.Any) -> t.Any:
+        who = request.party_identity
+        name = who.name if who is not None else "nobody"
+        return PyramidResponse(f"{request.party_fragment('nav')}|who={name}")
+
+    config.add_route("page", "/")
+    config.add_view(page, route_name="page")
+
+
+def make_wiki() -> t.Any:
+    with pyramid_config.Configurator(settings={"wsgi_party.name": "wiki"}) as config:
+        config.include("wsgi_party.pyramid")
+        wiki_page(config)
+        return config.make_wsgi_app()
+
+
+@pytest.fixture
+def flaskr() -> Flaskr:
+    return Flaskr()
+
+
+@pytest.fixture
+def client(make_party: MakeParty, flaskr: Flaskr) -> Client:
+    party = make_party(DispatcherMiddleware(flaskr.app, {"/wiki": make_wiki()}))
+    return Client(party)
+
+
+# -- Flask ------------------------------------------------------------------------------
+
+
+def test_flaskr_nav_shows_the_user_its_before_app_request_loaded_on_a_pyramid_page(
+    client: Client,
+) -> None:
+    assert "guest <a href='/auth/login'>" in client.get("/wiki/").text
+    assert client.get("/auth/login?user=1").text == "logged in"
+    page = client.get("/wiki/").text
+    assert "ada <a href='/auth/logout'>Log Out</a>" in page
+    assert page.endswith("|who=ada")
+
+
+def test_flask_answers_run_url_value_preprocessors_and_context_processors(
+    client: Client,
+) -> None:
+    assert client.get("/wiki/").text.startswith("<nav>Flaskr|en|")
+
+
+def test_flask_answers_each_get_a_fresh_g_and_are_torn_down(
+    client: Client, flaskr: Flaskr
+) -> None:
+    client.get("/auth/login?user=2")
+    flaskr.teardowns.clear()
+    page = client.get("/wiki/").text
+    assert "grace" in page
+    # before_request ran once in the g of the fragment's answer (not twice:
+    # the identity's answer had a g of its own).
+    assert "hooks=1" in page
+    # Two answers (the fragment and the identity), each torn down as a request.
+    assert flaskr.teardowns == ["request", "appcontext"] * 2
+
+
+def test_flask_before_request_redirect_does_not_take_over_the_askers_page(
+    client: Client, flaskr: Flaskr, caplog: pytest.LogCaptureFixture
+) -> None:
+    @flaskr.app.before_request
+    def login_required() -> t.Any:
+        if flask.g.user is None and flask.request.endpoint != "auth.login":
+            return flask.redirect(flask.url_for("auth.login"))
+        return None
+
+    @flaskr.app.before_request
+    def load_search_form() -> None:
+        flask.g.search_form = "search"
+
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        first = client.get("/wiki/")
+        second = client.get("/wiki/")
+    assert first.status_code == second.status_code == 200
+    # Answered as the hooks before the redirect left the request: no user,
+    # and the function after the redirect did not run.
+    assert "guest" in first.text
+    assert "|no form|" in first.text
+    assert first.text.endswith("|who=nobody")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "wsgi_party"]
+    # Once per answering service and function, not once per request.
+    assert len(warnings) == 2, warnings
+    assert all("'flaskr'" in w and "login_required" in w for w in warnings)
+    assert all("302 FOUND to /auth/login" in w for w in warnings)
+    assert {"'layout'" in w for w in warnings} == {True, False}
+    # Logged in, nothing is refused and every hook runs.
+    client.get("/auth/login?user=1")
+    assert "ada <a" in (page := client.get("/wiki/").text)
+    assert "|search|" in page
+
+
+def test_flask_before_request_abort_is_answered_like_a_response(
+    client: Client, flaskr: Flaskr, caplog: pytest.LogCaptureFixture
+) -> None:
+    @flaskr.app.before_request
+    def closed_for_maintenance() -> None:
+        flask.abort(503)
+
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        page = client.get("/wiki/")
+    assert page.status_code == 200
+    assert "guest" in page.text
+    assert any(
+        "closed_for_maintenance" in r.getMessage() and "503 Service Unavailable" in r.getMessage()
+        for r in caplog.records
+    )
+    # The app's own requests get the abort, as always.
+    assert client.get("/auth/login?user=1").status_code == 503
