@@ -14,6 +14,8 @@ once per hook.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import typing as t
 
@@ -147,9 +149,7 @@ def test_flask_answers_run_url_value_preprocessors_and_context_processors(
     assert client.get("/wiki/").text.startswith("<nav>Flaskr|en|")
 
 
-def test_flask_answers_each_get_a_fresh_g_and_are_torn_down(
-    client: Client, flaskr: Flaskr
-) -> None:
+def test_flask_answers_each_get_a_fresh_g_and_are_torn_down(client: Client, flaskr: Flaskr) -> None:
     client.get("/auth/login?user=2")
     flaskr.teardowns.clear()
     page = client.get("/wiki/").text
@@ -212,3 +212,118 @@ def test_flask_before_request_abort_is_answered_like_a_response(
     )
     # The app's own requests get the abort, as always.
     assert client.get("/auth/login?user=1").status_code == 503
+
+
+# -- Django ------------------------------------------------------------------------------
+
+#: The test project's middleware plus its own two that add request state.
+LIBRARY_MIDDLEWARE = [
+    "wsgi_party.django.PartyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tests.django_site.middleware.HeaderUserMiddleware",
+    "tests.django_site.middleware.LibraryBannerMiddleware",
+]
+LOGIN_REQUIRED = "tests.django_site.middleware.LoginRequiredMiddleware"
+
+
+@contextlib.contextmanager
+def library_site(
+    make_party: MakeParty, middleware: list[str] = LIBRARY_MIDDLEWARE, **settings: t.Any
+) -> t.Iterator[t.Any]:
+    """The test Django project (member ``legacy``, fragment ``nav``) with
+    ``middleware``, beside tests/test_django.py's Werkzeug blog."""
+    from django.test import override_settings
+
+    from tests.django_site import setup_django
+    from tests.test_django import build_site
+
+    setup_django()
+    fragments = {"nav": "site/nav.html"}
+    with override_settings(MIDDLEWARE=middleware, WSGI_PARTY_FRAGMENTS=fragments, **settings):
+        yield build_site(make_party)
+
+
+def who(site: t.Any, **headers: str) -> t.Any:
+    response = site.client.get("/blog/who", headers=headers)
+    assert response.status_code == 200, response.text
+    return json.loads(response.text)["identity"]
+
+
+def logged_in(site: t.Any) -> str:
+    from tests.django_site import session_cookie
+    from tests.test_django import make_user
+
+    user = make_user(username="reader")
+    site.client.set_cookie(*session_cookie(user))
+    return str(user.get_username())
+
+
+def test_django_fragment_sees_what_the_projects_middleware_sets(make_party: MakeParty) -> None:
+    with library_site(make_party) as site:
+        page = site.client.get("/blog/frag/nav").text
+        assert page == '<nav>City Library|anonymous|<a href="/legacy/polls/">polls</a></nav>\n'
+        username = logged_in(site)  # SessionMiddleware + AuthenticationMiddleware
+        assert f"|{username}|" in site.client.get("/blog/frag/nav").text
+
+
+def test_django_identity_follows_the_projects_own_authentication_middleware(
+    make_party: MakeParty,
+) -> None:
+    from tests.test_django import make_user
+
+    with library_site(make_party) as site:
+        user = make_user(username="remote")
+        assert who(site) is None
+        found = who(site, **{"X-Library-User": user.get_username()})
+        assert found["name"] == user.get_username()
+        assert found["id"] == str(user.pk)
+
+
+def test_django_middleware_redirect_does_not_take_over_the_askers_page(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    middleware = [*LIBRARY_MIDDLEWARE]
+    middleware.insert(-1, LOGIN_REQUIRED)  # before the banner
+    with (
+        library_site(make_party, middleware) as site,
+        caplog.at_level(logging.WARNING, logger="wsgi_party"),
+    ):
+        for _ in range(2):
+            nav = site.client.get("/blog/frag/nav")
+            assert nav.status_code == 200
+            # As the middleware before the redirect left the request: no banner.
+            assert nav.text.startswith("<nav>no banner|anonymous|")
+            assert who(site) is None
+        warnings = [r.getMessage() for r in caplog.records if r.name == "wsgi_party"]
+        assert len(warnings) == 2, warnings  # once per service, not per request
+        assert all(
+            "'legacy'" in w and LOGIN_REQUIRED in w and "302 to /legacy/accounts/login/" in w
+            for w in warnings
+        )
+        # The project's own pages still get their redirect.
+        assert site.client.get("/legacy/polls/").status_code == 302
+        username = logged_in(site)
+        assert site.client.get("/blog/frag/nav").text.startswith(f"<nav>City Library|{username}|")
+        assert who(site)["name"] == username
+
+
+def test_django_https_redirect_leaves_identity_to_the_session(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        library_site(make_party, SECURE_SSL_REDIRECT=True) as site,
+        caplog.at_level(logging.WARNING, logger="wsgi_party"),
+    ):
+        username = logged_in(site)
+        # SecurityMiddleware answered before the session was loaded: the
+        # identity is read from the request's own session cookie.
+        assert who(site)["name"] == username
+    assert any(
+        "django.middleware.security.SecurityMiddleware" in r.getMessage()
+        and "301 to https://localhost/blog/who" in r.getMessage()
+        for r in caplog.records
+    )

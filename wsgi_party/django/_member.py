@@ -100,7 +100,7 @@ class DjangoMembership(Membership):
             raise no_route(self.joined_as, method, path) from None
 
     def identity(self) -> Identity | None:
-        return current_identity(self.joined_as)
+        return current_identity(self.joined_as, self.operator)
 
     def render_fragment(self, name: str) -> str:
         assert self.operator is not None  # layout is answered only while joined
