@@ -29,6 +29,9 @@ flask = pytest.importorskip("flask")
 pyramid_config = pytest.importorskip("pyramid.config")
 jinja2 = pytest.importorskip("jinja2")
 
+from pyramid import request as pyramid_request  # noqa: E402
+from pyramid.events import NewRequest  # noqa: E402
+from pyramid.httpexceptions import HTTPFound  # noqa: E402
 from pyramid.response import Response as PyramidResponse  # noqa: E402
 
 from wsgi_party.flask import FlaskParty  # noqa: E402
@@ -327,3 +330,196 @@ def test_django_https_redirect_leaves_identity_to_the_session(
         and "301 to https://localhost/blog/who" in r.getMessage()
         for r in caplog.records
     )
+
+
+# -- Pyramid -----------------------------------------------------------------------------
+
+#: The wiki's users (its database), by the id its cookie holds.
+WIKI_USERS = {"ada": {"id": "ada", "name": "Ada"}}
+
+
+class WikiRequest(pyramid_request.Request):  # type: ignore[misc]
+    """The wiki's request factory."""
+
+    site_title = "Wiki"
+
+
+class WikiSession:
+    """A database session that, like SQLAlchemy's under pyramid_tm's explicit
+    manager, works only inside the transaction the tm tween opens."""
+
+    def __init__(self, request: t.Any) -> None:
+        self.request = request
+        request.add_finished_callback(self.close)
+
+    def get(self, userid: str) -> dict[str, str] | None:
+        if self.request.environ.get("wiki.tx") != "open":
+            raise RuntimeError("no transaction: the tm tween is not around this request")
+        return WIKI_USERS.get(userid)
+
+    def close(self, request: t.Any) -> None:
+        request.registry["wiki.log"].append("session closed")
+
+
+class WikiSecurityPolicy:
+    """The wiki tutorial's shape: the identity is the user row of the cookie's id."""
+
+    def identity(self, request: t.Any) -> dict[str, str] | None:
+        userid = request.cookies.get("wiki_user")
+        return None if userid is None else request.dbsession.get(userid)
+
+    def authenticated_userid(self, request: t.Any) -> str | None:
+        identity = request.identity
+        return None if identity is None else identity["id"]
+
+    def permits(self, request: t.Any, context: t.Any, permission: str) -> bool:
+        return request.identity is not None
+
+    def remember(self, request: t.Any, userid: str, **kw: t.Any) -> list[tuple[str, str]]:
+        return []
+
+    def forget(self, request: t.Any, **kw: t.Any) -> list[tuple[str, str]]:
+        return []
+
+
+def tm_tween_factory(handler: t.Callable[[t.Any], t.Any], registry: t.Any) -> t.Any:
+    """A transaction around each request, as pyramid_tm's tween."""
+
+    def tm_tween(request: t.Any) -> t.Any:
+        request.environ["wiki.tx"] = "open"
+        registry["wiki.log"].append("begin")
+        try:
+            return handler(request)
+        finally:
+            request.environ["wiki.tx"] = "closed"
+            registry["wiki.log"].append("commit")
+
+    return tm_tween
+
+
+def login_required_tween_factory(handler: t.Callable[[t.Any], t.Any], registry: t.Any) -> t.Any:
+    """Send anonymous visitors to the login page, for every path."""
+
+    def login_required_tween(request: t.Any) -> t.Any:
+        # The party's invitation is a request too (see the report's note).
+        if "wiki_user" not in request.cookies and request.path_info != "/__invite__/":
+            return HTTPFound("/wiki/login")
+        return handler(request)
+
+    return login_required_tween
+
+
+class BrokenNav(Exception):
+    pass
+
+
+def nav_renderer(info: t.Any) -> t.Callable[[t.Any, dict[str, t.Any]], str]:
+    def render(value: dict[str, t.Any], system: dict[str, t.Any]) -> str:
+        request = system["request"]
+        user = request.user
+        if user is not None and user["id"] == "broken":
+            raise BrokenNav("the nav template failed")
+        name = user["name"] if user is not None else "guest"
+        theme = getattr(request, "theme", None)
+        return f"<nav>{request.site_title}|{theme}|{name}|{request.environ['wiki.tx']}</nav>"
+
+    return render
+
+
+def make_wiki_owner(*tweens: str) -> t.Any:
+    """A Pyramid app owning login and the nav, with a request factory, a
+    reified request method, a ``NewRequest`` subscriber, a security policy
+    whose identity needs the tm tween, and an exception view for everything."""
+    settings = {"wsgi_party.name": "wiki", "wsgi_party.fragments": {"nav": "wiki.nav"}}
+    with pyramid_config.Configurator(settings=settings) as config:
+        config.registry["wiki.log"] = []
+        config.include("wsgi_party.pyramid")
+        config.set_request_factory(WikiRequest)
+        config.set_security_policy(WikiSecurityPolicy())
+        config.add_request_method(WikiSession, "dbsession", reify=True)
+        config.add_request_method(lambda request: request.identity, "user", reify=True)
+        config.add_subscriber(lambda event: setattr(event.request, "theme", "dark"), NewRequest)
+        config.add_renderer(".nav", nav_renderer)
+        config.add_tween(f"{__name__}.tm_tween_factory")
+        for tween in tweens:
+            config.add_tween(f"{__name__}.{tween}", under=f"{__name__}.tm_tween_factory")
+        config.add_exception_view(
+            lambda exc, request: PyramidResponse("the wiki's error page", status=500),
+            context=Exception,
+        )
+        return config.make_wsgi_app()
+
+
+def shop_page() -> t.Any:
+    """A Flask app whose page shows the owner's nav and who is logged in."""
+    shop = flask.Flask("shop")
+    shop.testing = True  # an exception reaches the test
+
+    @shop.route("/")
+    def page() -> str:
+        from wsgi_party.flask import party_fragment, party_identity
+
+        who = party_identity()
+        return f"{party_fragment('nav')}|who={who.name if who is not None else 'nobody'}"
+
+    FlaskParty(shop, name="shop")
+    return shop
+
+
+def wiki_site(make_party: MakeParty, *tweens: str) -> tuple[Client, t.Any]:
+    wiki = make_wiki_owner(*tweens)
+    party = make_party(DispatcherMiddleware(shop_page(), {"/wiki": wiki}))
+    return Client(party), wiki.registry
+
+
+def test_pyramid_answers_see_its_request_factory_methods_subscribers_and_tweens(
+    make_party: MakeParty,
+) -> None:
+    client, _registry = wiki_site(make_party)
+    assert client.get("/").text == "<nav>Wiki|dark|guest|open</nav>|who=nobody"
+    client.set_cookie("wiki_user", "ada")
+    assert client.get("/").text == "<nav>Wiki|dark|Ada|open</nav>|who=Ada"
+
+
+def test_pyramid_answers_end_as_requests_do(make_party: MakeParty) -> None:
+    client, registry = wiki_site(make_party)
+    client.set_cookie("wiki_user", "ada")
+    registry["wiki.log"].clear()  # the invitation was a request too
+    client.get("/")
+    # Two answers (the identity and the nav), each a request of its own: a
+    # transaction around it and its finished callbacks after it.
+    assert registry["wiki.log"] == ["begin", "commit", "session closed"] * 2
+
+
+def test_pyramid_tween_redirect_does_not_take_over_the_askers_page(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _registry = wiki_site(make_party, "login_required_tween_factory")
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        for _ in range(2):
+            page = client.get("/")
+            assert page.status_code == 200
+            # As the tweens before it left the request: no NewRequest, the
+            # transaction closed again.
+            assert page.text == "<nav>Wiki|None|guest|closed</nav>|who=nobody"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "wsgi_party"]
+    assert len(warnings) == 2, warnings  # once per service
+    assert all("'wiki'" in w and f"{__name__}.login_required_tween_factory" in w for w in warnings)
+    client.set_cookie("wiki_user", "ada")
+    assert client.get("/").text == "<nav>Wiki|dark|Ada|open</nav>|who=Ada"
+
+
+def test_pyramid_answer_error_reaches_the_asker_past_the_apps_exception_view(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    WIKI_USERS["broken"] = {"id": "broken", "name": "Broken"}
+    try:
+        client, registry = wiki_site(make_party)
+        client.set_cookie("wiki_user", "broken")
+        with caplog.at_level(logging.WARNING, logger="wsgi_party"), pytest.raises(BrokenNav):
+            client.get("/")
+        # Raised once, in the answer: not taken for a tween's own response.
+        assert not [r for r in caplog.records if r.name == "wsgi_party"]
+        assert registry["wiki.log"][-3:] == ["begin", "commit", "session closed"]
+    finally:
+        del WIKI_USERS["broken"]

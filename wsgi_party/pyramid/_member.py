@@ -129,6 +129,12 @@ class PyramidMember(Membership):
         """The app's request factory (what its router uses)."""
         return self.registry.queryUtility(IRequestFactory, default=Request)
 
+    @functools.cached_property
+    def answering_chain(self) -> Callable[[t.Any], t.Any]:
+        """The app's tweens around an answer for another member's request
+        (see :func:`~wsgi_party.pyramid._look.in_current_request`)."""
+        return _look.answering_chain(self)
+
     @property
     def offers_identity(self) -> bool:
         """Whether this app answers ``identity``: a security policy or the setting."""
@@ -187,7 +193,9 @@ class PyramidMember(Membership):
     def identity(self) -> Identity | None:
         """Who is logged in for the party's current request, as this app's
         security policy (or ``wsgi_party.identity`` callable) says."""
-        return _look.in_current_request(self, "answers 'identity'", self.identity_for)
+        return _look.in_current_request(
+            self, "answers 'identity'", self.identity_for, service="identity"
+        )
 
     def render_fragment(self, name: str) -> str:
         """Layout fragment ``name`` rendered for the party's current request.
@@ -200,6 +208,7 @@ class PyramidMember(Membership):
             self,
             f"renders fragment {name!r}",
             functools.partial(_look.render_fragment, self, name),
+            service="layout",
         )
 
     # -- the request methods -------------------------------------------------------
