@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import typing as t
 
 import pytest
@@ -245,7 +246,7 @@ def library_site(
     from tests.test_django import build_site
 
     setup_django()
-    fragments = {"nav": "site/nav.html"}
+    fragments = {"nav": "site/nav.html", "logout": "site/logout.html"}
     with override_settings(MIDDLEWARE=middleware, WSGI_PARTY_FRAGMENTS=fragments, **settings):
         yield build_site(make_party)
 
@@ -271,6 +272,27 @@ def test_django_fragment_sees_what_the_projects_middleware_sets(make_party: Make
         assert page == '<nav>City Library|anonymous|<a href="/legacy/polls/">polls</a></nav>\n'
         username = logged_in(site)  # SessionMiddleware + AuthenticationMiddleware
         assert f"|{username}|" in site.client.get("/blog/frag/nav").text
+
+
+def test_django_fragments_csrf_token_is_the_visitors_so_its_form_posts(
+    make_party: MakeParty,
+) -> None:
+    # locallibrary's sidebar has Django 5's logout form: shown on another
+    # app's page, its token must match the visitor's CSRF cookie.
+    from tests.test_django import log_in, make_user
+
+    with library_site(make_party) as site:
+        user = make_user(username="leaving")
+        log_in(site.client, user.get_username())
+        form = site.client.get("/blog/frag/logout").text
+        assert f"Log out {user.get_username()}" in form
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        assert token is not None
+        response = site.client.post(
+            "/legacy/accounts/logout/", data={"csrfmiddlewaretoken": token[1]}
+        )
+        assert response.status_code == 302, response.text
+        assert who(site) is None
 
 
 def test_django_identity_follows_the_projects_own_authentication_middleware(
