@@ -295,6 +295,15 @@ def test_django_fragments_csrf_token_is_the_visitors_so_its_form_posts(
         assert who(site) is None
 
 
+def test_django_async_only_middleware_runs_for_another_members_request(
+    make_party: MakeParty,
+) -> None:
+    middleware = [*LIBRARY_MIDDLEWARE[:-1], "tests.django_site.middleware.AsyncBannerMiddleware"]
+    with library_site(make_party, middleware) as site:
+        assert site.client.get("/blog/frag/nav").text.startswith("<nav>Async Library|anonymous|")
+        assert who(site) is None
+
+
 def test_django_identity_follows_the_projects_own_authentication_middleware(
     make_party: MakeParty,
 ) -> None:

@@ -3,7 +3,8 @@
 * :class:`LibraryBannerMiddleware` adds ``request.library_banner``;
 * :class:`HeaderUserMiddleware` authenticates from an ``X-Library-User``
   header (as ``RemoteUserMiddleware`` does from ``REMOTE_USER``);
-* :class:`LoginRequiredMiddleware` sends anonymous visitors to the login page.
+* :class:`LoginRequiredMiddleware` sends anonymous visitors to the login page;
+* :class:`AsyncBannerMiddleware` is an async-only one.
 """
 
 from __future__ import annotations
@@ -43,3 +44,20 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and "/accounts/" not in request.path:
             return HttpResponseRedirect("/legacy/accounts/login/")
         return self.get_response(request)
+
+
+class AsyncBannerMiddleware:
+    """An async-only middleware: Django adapts it in a WSGI project."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: t.Callable[[t.Any], t.Any]) -> None:
+        from asgiref.sync import markcoroutinefunction
+
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: t.Any) -> t.Any:
+        request.library_banner = "Async Library"
+        return await self.get_response(request)
