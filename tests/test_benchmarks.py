@@ -125,13 +125,7 @@ def test_compare_wrk_reports_a_ratio_per_cpu_second_against_its_target(
 
     party, other = (Process(11), 1), (Process(12), 2)
     bench_e2e._compare_wrk(
-        "page",
-        party,
-        other,
-        "/",
-        rounds=1,
-        what="party / url_for",
-        target=1.0,  # type: ignore[arg-type]
+        "page", party, other, "/", rounds=1, what="party / url_for", target=1.0  # type: ignore[arg-type]
     )
     out = capsys.readouterr().out
     assert "page /: party / url_for" in out

@@ -249,14 +249,15 @@ def test_from_routes_follows_the_real_sites_route_table(capsys, tmp_path):
             assert Client(party).delete("/cart").status_code == 405
 
 
-def test_a_link_to_an_endpoint_the_real_site_no_longer_has_fails_naming_the_file(capsys, tmp_path):
+def test_a_link_to_an_endpoint_the_real_site_no_longer_has_fails_naming_the_file(
+    capsys, tmp_path
+):
     routes_file = tmp_path / "routes.json"
     routes_file.write_text(routes_json(capsys, "tests.cli_targets.site:application"))
     blog = StandIn.from_routes(routes_file, "blog")
-    with (
-        party_for(PartyMember(plain_app), "/app", blog) as party,
-        pytest.raises(UrlBuildError) as caught,
-    ):
+    with party_for(PartyMember(plain_app), "/app", blog) as party, pytest.raises(
+        UrlBuildError
+    ) as caught:
         party.url_for("blog:archive", year=2020)
     message = str(caught.value)
     assert isinstance(caught.value.__cause__, HighAndDry)
@@ -318,9 +319,8 @@ def test_from_routes_keeps_a_rule_with_no_werkzeug_spelling_as_a_clear_refusal()
     ]
     legacy = StandIn.from_routes(rows, "legacy")
     refused = r"rule '/odd/\(\?:a\|b\)\?\$' cannot be written"
-    with (
-        party_for(PartyMember(plain_app), "/app", legacy) as party,
-        pytest.raises(UrlBuildError, match=refused),
+    with party_for(PartyMember(plain_app), "/app", legacy) as party, pytest.raises(
+        UrlBuildError, match=refused
     ):
         party.url_for("legacy:odd")
 
