@@ -12,6 +12,7 @@ The membership answers ``identity`` and ``layout`` for the *current*
 request, which is usually another member's: the browser's cookies are in
 that member's environ, so a Django request is made from a copy of it
 (:func:`~wsgi_party.integration.member_environ`; its body is never read),
+passed through the project's ``MIDDLEWARE`` (:func:`in_django_request`),
 and Django's database connections are looked after as Django's request
 signals would.
 """

@@ -6,9 +6,12 @@ In the app's own views and templates::
     request.party_fragment("header")    # party_fragment(member, request, "header")
 
 For another member's request (the party asks this app for ``identity`` or
-``layout``), :func:`as_app` makes this app's request for the asker's
-environ (same cookies, host and user; ``SCRIPT_NAME`` at this app's mount),
-so the security policy and the renderers work as in the app's own requests.
+``layout``), :func:`in_current_request` makes this app's request for the
+asker's environ (same cookies, host and user; ``SCRIPT_NAME`` at this app's
+mount) and passes it through the app's tweens and ``NewRequest``
+subscribers, so the security policy and the renderers work as in the app's
+own requests. :func:`as_app` makes a lighter one, without tweens, for the
+route pregenerators of cross-app links.
 """
 
 from __future__ import annotations

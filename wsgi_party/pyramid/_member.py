@@ -132,7 +132,7 @@ class PyramidMember(Membership):
     @functools.cached_property
     def answering_chain(self) -> Callable[[t.Any], t.Any]:
         """The app's tweens around an answer for another member's request
-        (see :func:`~wsgi_party.pyramid._look.in_current_request`)."""
+        (``identity`` or ``layout``), built once."""
         return _look.answering_chain(self)
 
     @property
