@@ -432,7 +432,8 @@ def login_required_tween_factory(handler: t.Callable[[t.Any], t.Any], registry: 
     """Send anonymous visitors to the login page, for every path."""
 
     def login_required_tween(request: t.Any) -> t.Any:
-        # The party's invitation is a request too (see the report's note).
+        # The party's invitation is a request through the tweens too: a wall
+        # that stopped it would keep the app out of the party.
         if "wiki_user" not in request.cookies and request.path_info != "/__invite__/":
             return HTTPFound("/wiki/login")
         return handler(request)
