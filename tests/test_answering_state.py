@@ -246,7 +246,11 @@ def library_site(
     from tests.test_django import build_site
 
     setup_django()
-    fragments = {"nav": "site/nav.html", "logout": "site/logout.html"}
+    fragments = {
+        "nav": "site/nav.html",
+        "logout": "site/logout.html",
+        "refusing": "site/refusing.html",
+    }
     with override_settings(MIDDLEWARE=middleware, WSGI_PARTY_FRAGMENTS=fragments, **settings):
         yield build_site(make_party)
 
@@ -343,6 +347,40 @@ def test_django_middleware_redirect_does_not_take_over_the_askers_page(
         username = logged_in(site)
         assert site.client.get("/blog/frag/nav").text.startswith(f"<nav>City Library|{username}|")
         assert who(site)["name"] == username
+
+
+def test_django_disallowed_host_from_a_middleware_does_not_break_the_askers_page(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    # CommonMiddleware reads the host: a Host outside ALLOWED_HOSTS (a
+    # scanner's) is Django's 400, which must not be the other app's 500.
+    with (
+        library_site(make_party) as site,
+        caplog.at_level(logging.WARNING, logger="wsgi_party"),
+    ):
+        nav = site.client.get("/blog/frag/nav", headers={"Host": "evil.example"})
+        assert nav.status_code == 200
+        assert nav.text.startswith("<nav>no banner|anonymous|")
+    assert any(
+        "django.middleware.common.CommonMiddleware" in r.getMessage()
+        and "DisallowedHost" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_django_error_in_the_answer_itself_reaches_the_asker(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with (
+        library_site(make_party) as site,
+        caplog.at_level(logging.WARNING, logger="wsgi_party"),
+        pytest.raises(PermissionDenied, match="the template refuses"),
+    ):
+        site.client.get("/blog/frag/refusing")
+    # Raised once, by the template: not taken for a middleware's refusal.
+    assert not [r for r in caplog.records if r.name == "wsgi_party"]
 
 
 def test_django_https_redirect_leaves_identity_to_the_session(

@@ -1,6 +1,8 @@
 """Middleware of the test project's own, switched on by tests with ``override_settings``.
 
-* :class:`LibraryBannerMiddleware` adds ``request.library_banner``;
+* :class:`LibraryBannerMiddleware` adds ``request.library_banner`` and
+  ``request.library_refuse`` (raises ``PermissionDenied`` when a template
+  reads it);
 * :class:`HeaderUserMiddleware` authenticates from an ``X-Library-User``
   header (as ``RemoteUserMiddleware`` does from ``REMOTE_USER``);
 * :class:`LoginRequiredMiddleware` sends anonymous visitors to the login page;
@@ -20,7 +22,14 @@ class LibraryBannerMiddleware:
 
     def __call__(self, request: t.Any) -> t.Any:
         request.library_banner = "City Library"
+        request.library_refuse = _refuse
         return self.get_response(request)
+
+
+def _refuse() -> str:
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied("the template refuses")
 
 
 class HeaderUserMiddleware:

@@ -29,12 +29,17 @@ from importlib import import_module
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
 from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+    BadRequest,
     ImproperlyConfigured,
     MiddlewareNotUsed,
+    PermissionDenied,
+    SuspiciousOperation,
 )
 from django.core.handlers.wsgi import WSGIRequest  # type: ignore[import-untyped,unused-ignore]
+from django.core.signals import setting_changed  # type: ignore[import-untyped,unused-ignore]
 from django.db import close_old_connections  # type: ignore[import-untyped,unused-ignore]
-from django.http import HttpResponse  # type: ignore[import-untyped,unused-ignore]
+from django.dispatch import receiver  # type: ignore[import-untyped,unused-ignore]
+from django.http import Http404, HttpResponse  # type: ignore[import-untyped,unused-ignore]
 from django.template.loader import (  # type: ignore[import-untyped,unused-ignore]
     render_to_string,
 )
@@ -313,11 +318,12 @@ class _Answering:
     """One answer in progress: what to call at the heart of the middleware,
     what it returned, and the innermost middleware entered so far."""
 
-    __slots__ = ("entered", "result", "use")
+    __slots__ = ("entered", "error", "result", "use")
 
     def __init__(self, use: Callable[[t.Any], object]) -> None:
         self.use = use
         self.result: object = _MISSING
+        self.error: BaseException | None = None
         self.entered: str | None = None
 
 
@@ -336,10 +342,13 @@ def in_django_request(operator: PartylineOperator, service: str, use: Callable[[
     (:func:`database_scope`) and the active language is restored afterwards.
 
     A middleware that answers with a response of its own (a redirect to
-    HTTPS or to a login page) does not take over the asker's page: its
-    response is dropped, ``use`` is called with the request as the
-    middleware before it left it, and the ``wsgi_party`` logger warns once
-    per service and middleware. An exception propagates to the asker.
+    HTTPS or to a login page), or raises what Django answers with a 4xx
+    response (``Http404``, ``PermissionDenied``, ``BadRequest``,
+    ``SuspiciousOperation`` such as ``DisallowedHost``), does not take over
+    the asker's page: its response is dropped, ``use`` is called with the
+    request as the middleware before it left it, and the ``wsgi_party``
+    logger warns once per service and middleware. Any other exception, and
+    any exception of ``use``, propagates to the asker.
     """
     scope = current_scope()
     assert scope is not None  # checked by the callers
@@ -353,7 +362,12 @@ def in_django_request(operator: PartylineOperator, service: str, use: Callable[[
         request.partyline = operator
         answering = _Answering(use)
         setattr(request, _ANSWERING_ATTR, answering)
-        response = chain(request)
+        try:
+            response: object = chain(request)
+        except _REFUSALS as exc:
+            if answering.error is exc:
+                raise  # the answer's own, not a middleware's refusal
+            response = exc
         if answering.result is _MISSING:
             _middleware_answered(operator, service, answering.entered, response)
             return use(request)
@@ -363,8 +377,18 @@ def in_django_request(operator: PartylineOperator, service: str, use: Callable[[
 def _answer(request: t.Any) -> t.Any:
     """The heart of the middleware chain: the answer, where a view would be."""
     answering: _Answering = getattr(request, _ANSWERING_ATTR)
-    answering.result = answering.use(request)
+    try:
+        answering.result = answering.use(request)
+    except BaseException as exc:
+        answering.error = exc
+        raise
     return HttpResponse(b"", content_type="text/plain")
+
+
+#: What Django's handler answers with a 4xx response when a middleware
+#: raises it (``DisallowedHost`` from ``CommonMiddleware``, say): a refusal,
+#: like a response of the middleware's own.
+_REFUSALS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
 
 
 #: The chain built for the current ``MIDDLEWARE``: (setting, chain).
@@ -372,7 +396,8 @@ _chain: tuple[tuple[str, ...], Callable[[t.Any], t.Any]] | None = None
 
 
 def _middleware_chain() -> Callable[[t.Any], t.Any]:
-    """The project's ``MIDDLEWARE`` around :func:`_answer`, built once per setting.
+    """The project's ``MIDDLEWARE`` around :func:`_answer`, built once (again
+    when a setting changes).
 
     Built as Django's handler builds its own (one instance of each
     middleware, ``MiddlewareNotUsed`` honoured, async-only middleware
@@ -404,6 +429,13 @@ def _middleware_chain() -> Callable[[t.Any], t.Any]:
     return handler
 
 
+@receiver(setting_changed)
+def _forget_chain(**kwargs: object) -> None:
+    """Middleware read settings when made (``override_settings`` in tests)."""
+    global _chain  # noqa: PLW0603 - see _middleware_chain
+    _chain = None
+
+
 def _entering(path: str, middleware: Callable[[t.Any], t.Any]) -> Callable[[t.Any], t.Any]:
     def enter(request: t.Any) -> t.Any:
         getattr(request, _ANSWERING_ATTR).entered = path
@@ -425,8 +457,12 @@ def _middleware_answered(
     if (service, middleware) in warned:
         return
     warned.add((service, middleware))
-    status = f"{getattr(response, 'status_code', '?')}"
-    location = response.get("Location") if hasattr(response, "get") else None
+    if isinstance(response, BaseException):
+        status = f"{type(response).__name__}: {response}"
+        location = None
+    else:
+        status = f"{getattr(response, 'status_code', '?')}"
+        location = response.get("Location") if hasattr(response, "get") else None
     log.warning(
         "member %r answered %r for another member's request without the"
         " response its middleware %s returned (%s%s): the page is the asker's;"
