@@ -569,14 +569,37 @@ def test_pyramid_tween_redirect_does_not_take_over_the_askers_page(
         for _ in range(2):
             page = client.get("/")
             assert page.status_code == 200
-            # As the tweens before it left the request: no NewRequest, the
-            # transaction closed again.
-            assert page.text == "<nav>Wiki|None|guest|closed</nav>|who=nobody"
+            # As the tweens before it left the request, inside them (the
+            # transaction open), without NewRequest.
+            assert page.text == "<nav>Wiki|None|guest|open</nav>|who=nobody"
     warnings = [r.getMessage() for r in caplog.records if r.name == "wsgi_party"]
     assert len(warnings) == 2, warnings  # once per service
     assert all("'wiki'" in w and f"{__name__}.login_required_tween_factory" in w for w in warnings)
     client.set_cookie("wiki_user", "ada")
     assert client.get("/").text == "<nav>Wiki|dark|Ada|open</nav>|who=Ada"
+
+
+def test_pyramid_subscriber_redirect_does_not_take_over_the_askers_page(
+    make_party: MakeParty, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, registry = wiki_site(make_party)
+
+    def https_only(event: t.Any) -> None:
+        if event.request.scheme != "https":
+            raise HTTPFound(event.request.url.replace("http:", "https:", 1))
+
+    registry.registerHandler(https_only, (NewRequest,))
+    client.set_cookie("wiki_user", "ada")
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        page = client.get("/")
+    assert page.status_code == 200
+    # Answered where the subscriber stood: after the subscribers before it
+    # (the theme), inside the tm tween (the user's row is read).
+    assert page.text == "<nav>Wiki|dark|Ada|open</nav>|who=Ada"
+    assert any(
+        "NewRequest subscriber (HTTPFound)" in r.getMessage() and "'wiki'" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_pyramid_answer_error_reaches_the_asker_past_the_apps_exception_view(

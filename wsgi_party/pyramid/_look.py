@@ -26,6 +26,7 @@ from pyramid.authorization import (  # type: ignore[import-untyped]
     Everyone,
 )
 from pyramid.events import NewRequest  # type: ignore[import-untyped]
+from pyramid.httpexceptions import HTTPException  # type: ignore[import-untyped]
 from pyramid.renderers import render  # type: ignore[import-untyped]
 from pyramid.request import apply_request_extensions  # type: ignore[import-untyped]
 from pyramid.threadlocal import get_current_request  # type: ignore[import-untyped]
@@ -80,10 +81,12 @@ def in_current_request(
     would find a view, under Pyramid's thread locals; its finished
     callbacks run when ``use`` returns. Each answer gets a request of its own.
 
-    A tween that answers with a response of its own does not take over the
-    asker's page: the response is dropped, ``use`` is called with the
-    request as the tweens before it left it (no ``NewRequest``), and the
-    ``wsgi_party`` logger warns once per service and tween. An exception
+    A tween that answers with a response of its own (or a ``NewRequest``
+    subscriber that raises an HTTP exception) does not take over the
+    asker's page: the response is dropped and ``use`` is called where that
+    hook stood, inside the tweens around it, with the request as the hooks
+    before it left it; the ``wsgi_party`` logger warns once per service and
+    hook. An exception
     from ``use`` reaches the asker even when an exception view of the app
     turned it into a response.
 
@@ -108,7 +111,7 @@ def in_current_request(
     ):
         return use(current)
     request = _request_for(member, scope.environ)
-    answering = _Answering(use)
+    answering = _Answering(member, service, use)
     request.__dict__[_ANSWERING_ATTR] = answering
     with pushed(request):
         try:
@@ -116,9 +119,8 @@ def in_current_request(
             if answering.error is not None:
                 # An exception view made a response of it; the asker gets it.
                 raise answering.error
-            if answering.result is _MISSING:
-                _tween_answered(member, service, answering.entered)
-                return use(request)
+            if answering.result is _MISSING:  # pragma: no cover - every path answers
+                answering.answer_as_left(request, "the app's tweens")
             return t.cast("_T", answering.result)
         finally:
             process_finished_callbacks(request)
@@ -126,15 +128,30 @@ def in_current_request(
 
 class _Answering:
     """One answer in progress: what to call where the view would be, what it
-    returned or raised, and the innermost tween entered so far."""
+    returned or raised."""
 
-    __slots__ = ("entered", "error", "result", "use")
+    __slots__ = ("error", "member", "result", "service", "use")
 
-    def __init__(self, use: Callable[[t.Any], object]) -> None:
+    def __init__(self, member: PyramidMember, service: str, use: Callable[[t.Any], object]):
+        self.member = member
+        self.service = service
         self.use = use
         self.result: object = _MISSING
         self.error: BaseException | None = None
-        self.entered: str | None = None
+
+    def answer(self, request: t.Any) -> None:
+        """Make the answer, keeping what it raised."""
+        try:
+            self.result = self.use(request)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def answer_as_left(self, request: t.Any, hook: str) -> None:
+        """``hook`` answered with a response of its own: warn, then answer
+        with the request as the hooks before it left it, where it stood."""
+        _warn_once(self.member, self.service, hook)
+        self.answer(request)
 
 
 def answering_chain(member: PyramidMember) -> Callable[[t.Any], t.Any]:
@@ -156,42 +173,47 @@ def _answer(request: t.Any) -> t.Any:
     """Where the router would route: ``NewRequest``, then the answer."""
     answering: _Answering = request.__dict__[_ANSWERING_ATTR]
     registry = request.registry
-    try:
-        if registry.has_listeners:
+    if registry.has_listeners:
+        try:
             registry.notify(NewRequest(request))
-        answering.result = answering.use(request)
-    except BaseException as exc:
-        answering.error = exc
-        raise
+        except HTTPException as refusal:  # a subscriber's redirect, say
+            answering.answer_as_left(request, f"NewRequest subscriber ({type(refusal).__name__})")
+            return refusal
+    answering.answer(request)
     return request.response
 
 
 def _entering(name: str, tween: Callable[[t.Any], t.Any]) -> Callable[[t.Any], t.Any]:
     def enter(request: t.Any) -> t.Any:
-        request.__dict__[_ANSWERING_ATTR].entered = name
-        return tween(request)
+        response = tween(request)
+        answering: _Answering = request.__dict__[_ANSWERING_ATTR]
+        if answering.result is _MISSING and answering.error is None:
+            # This tween answered without calling the ones below: answer
+            # here, inside the tweens around it (a transaction still open).
+            answering.answer_as_left(request, f"tween {name}")
+        return response
 
     return enter
 
 
-#: Per member: (service, tween) pairs already warned about.
-_warned: weakref.WeakKeyDictionary[PyramidMember, set[tuple[str, str | None]]] = (
+#: Per member: (service, hook) pairs already warned about.
+_warned: weakref.WeakKeyDictionary[PyramidMember, set[tuple[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _tween_answered(member: PyramidMember, service: str, tween: str | None) -> None:
+def _warn_once(member: PyramidMember, service: str, hook: str) -> None:
     warned = _warned.setdefault(member, set())
-    if (service, tween) in warned:
+    if (service, hook) in warned:
         return
-    warned.add((service, tween))
+    warned.add((service, hook))
     log.warning(
         "member %r answered %r for another member's request without the"
-        " response its tween %s returned: the page is the asker's; the answer"
-        " is given as the tweens before it left the request",
+        " response its %s returned: the page is the asker's; the answer"
+        " is given as the hooks before it left the request",
         member.member_name(),
         service,
-        tween,
+        hook,
     )
 
 
