@@ -315,16 +315,33 @@ _T = t.TypeVar("_T")
 
 
 class _Answering:
-    """One answer in progress: what to call at the heart of the middleware,
-    what it returned, and the innermost middleware entered so far."""
+    """One answer in progress: what to call where the view would be, what it
+    returned or raised."""
 
-    __slots__ = ("entered", "error", "result", "use")
+    __slots__ = ("error", "operator", "result", "service", "use")
 
-    def __init__(self, use: Callable[[t.Any], object]) -> None:
+    def __init__(
+        self, operator: PartylineOperator, service: str, use: Callable[[t.Any], object]
+    ) -> None:
+        self.operator = operator
+        self.service = service
         self.use = use
         self.result: object = _MISSING
         self.error: BaseException | None = None
-        self.entered: str | None = None
+
+    def answer(self, request: t.Any) -> None:
+        """Make the answer, keeping what it raised."""
+        try:
+            self.result = self.use(request)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def answer_as_left(self, request: t.Any, middleware: str, response: object) -> None:
+        """``middleware`` answered with ``response`` of its own: warn, then
+        answer with the request as the middleware before it left it."""
+        _middleware_answered(self.operator, self.service, middleware, response)
+        self.answer(request)
 
 
 def in_django_request(operator: PartylineOperator, service: str, use: Callable[[t.Any], _T]) -> _T:
@@ -345,10 +362,11 @@ def in_django_request(operator: PartylineOperator, service: str, use: Callable[[
     HTTPS or to a login page), or raises what Django answers with a 4xx
     response (``Http404``, ``PermissionDenied``, ``BadRequest``,
     ``SuspiciousOperation`` such as ``DisallowedHost``), does not take over
-    the asker's page: its response is dropped, ``use`` is called with the
-    request as the middleware before it left it, and the ``wsgi_party``
-    logger warns once per service and middleware. Any other exception, and
-    any exception of ``use``, propagates to the asker.
+    the asker's page: its response is dropped and ``use`` is called where
+    that middleware stood, inside the middleware around it, with the
+    request as the middleware before it left it; the ``wsgi_party`` logger
+    warns once per service and middleware. Any other exception, and any
+    exception of ``use``, propagates to the asker.
     """
     scope = current_scope()
     assert scope is not None  # checked by the callers
@@ -360,28 +378,18 @@ def in_django_request(operator: PartylineOperator, service: str, use: Callable[[
     ):
         request = django_request(scope.environ)
         request.partyline = operator
-        answering = _Answering(use)
+        answering = _Answering(operator, service, use)
         setattr(request, _ANSWERING_ATTR, answering)
-        try:
-            response: object = chain(request)
-        except _REFUSALS as exc:
-            if answering.error is exc:
-                raise  # the answer's own, not a middleware's refusal
-            response = exc
-        if answering.result is _MISSING:
-            _middleware_answered(operator, service, answering.entered, response)
-            return use(request)
+        chain(request)
+        if answering.result is _MISSING:  # pragma: no cover - every path answers
+            answering.answer_as_left(request, "the project's middleware", None)
         return t.cast("_T", answering.result)
 
 
 def _answer(request: t.Any) -> t.Any:
     """The heart of the middleware chain: the answer, where a view would be."""
     answering: _Answering = getattr(request, _ANSWERING_ATTR)
-    try:
-        answering.result = answering.use(request)
-    except BaseException as exc:
-        answering.error = exc
-        raise
+    answering.answer(request)
     return HttpResponse(b"", content_type="text/plain")
 
 
@@ -438,20 +446,32 @@ def _forget_chain(**kwargs: object) -> None:
 
 def _entering(path: str, middleware: Callable[[t.Any], t.Any]) -> Callable[[t.Any], t.Any]:
     def enter(request: t.Any) -> t.Any:
-        getattr(request, _ANSWERING_ATTR).entered = path
-        return middleware(request)
+        answering: _Answering = getattr(request, _ANSWERING_ATTR)
+        try:
+            response: object = middleware(request)
+        except _REFUSALS as exc:
+            if answering.error is exc or answering.result is not _MISSING:
+                raise  # the answer's own, or after the answer: not a refusal
+            response = exc
+        if answering.result is _MISSING and answering.error is None:
+            # This middleware answered without calling the ones below:
+            # answer here, inside the middleware around it.
+            answering.answer_as_left(request, path, response)
+        if isinstance(response, BaseException):
+            return HttpResponse(b"", content_type="text/plain")
+        return response
 
     return enter
 
 
 #: Per party (its member's operator): (service, middleware) pairs warned about.
-_warned: weakref.WeakKeyDictionary[PartylineOperator, set[tuple[str, str | None]]] = (
+_warned: weakref.WeakKeyDictionary[PartylineOperator, set[tuple[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def _middleware_answered(
-    operator: PartylineOperator, service: str, middleware: str | None, response: t.Any
+    operator: PartylineOperator, service: str, middleware: str, response: t.Any
 ) -> None:
     warned = _warned.setdefault(operator, set())
     if (service, middleware) in warned:
