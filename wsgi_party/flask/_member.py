@@ -87,7 +87,7 @@ class FlaskPartyState(Membership):
         self.app = app
         # The extension's own mapping: fragments it is given later count too.
         self.fragments = party.fragments
-        # (service, before_request function) pairs already warned about.
+        # (service, before_request function) pairs warned about in this party.
         self._warned: set[tuple[str, object]] = set()
 
     def __repr__(self) -> str:
@@ -120,6 +120,7 @@ class FlaskPartyState(Membership):
         # turns other members' endpoints away without the cost of a failed build.
         self._endpoints = rules_by_endpoint(url_map)
         self._matcher = map_matcher(url_map, exclude={INVITE_ENDPOINT})
+        self._warned.clear()  # warn once per party
         super().connect(operator)
 
     def offers(self, service_name: str) -> bool:
