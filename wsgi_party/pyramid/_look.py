@@ -196,14 +196,13 @@ def _entering(name: str, tween: Callable[[t.Any], t.Any]) -> Callable[[t.Any], t
     return enter
 
 
-#: Per member: (service, hook) pairs already warned about.
-_warned: weakref.WeakKeyDictionary[PyramidMember, set[tuple[str, str]]] = (
-    weakref.WeakKeyDictionary()
-)
+#: Per party (the member's operator, else the member): (service, hook) pairs
+#: already warned about.
+_warned: weakref.WeakKeyDictionary[object, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 
 
 def _warn_once(member: PyramidMember, service: str, hook: str) -> None:
-    warned = _warned.setdefault(member, set())
+    warned = _warned.setdefault(member.operator or member, set())
     if (service, hook) in warned:
         return
     warned.add((service, hook))
