@@ -106,7 +106,7 @@ class DjangoMembership(Membership):
             raise no_route(self.joined_as, method, path) from None
 
     def identity(self) -> Identity | None:
-        return current_identity(self.joined_as)
+        return current_identity(self.joined_as, self.operator)
 
     def login_url(self, next_url: str | None) -> str:
         assert self.operator is not None  # login is answered only while joined

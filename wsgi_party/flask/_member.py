@@ -11,11 +11,13 @@ It is a :class:`wsgi_party.integration.Membership`: the party's ``url``,
 ``routes`` and ``match`` are answered from the app's URL map exactly as its
 own ``url_for`` builds and Flask routes, ``identity`` and ``layout`` (when
 the extension was given ``identity=`` and ``fragments=``) in a request
-context of the app built for the asker's request.
+context of the app built for the asker's request, after the app's URL value
+preprocessors and ``before_request`` functions, as its own views get it.
 """
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 import flask
@@ -72,6 +74,8 @@ IdentityCallable = t.Callable[[], Identity | None]
 
 _T = t.TypeVar("_T")
 
+log = logging.getLogger("wsgi_party")
+
 
 class FlaskPartyState(Membership):
     """One app's membership, kept in ``app.extensions["wsgi_party"]``.
@@ -89,6 +93,8 @@ class FlaskPartyState(Membership):
         self.app = app
         # The extension's own mapping: fragments it is given later count too.
         self.fragments = party.fragments
+        # (service, before_request function) pairs warned about in this party.
+        self._warned: set[tuple[str, object]] = set()
 
     def __repr__(self) -> str:
         return f"<FlaskPartyState of {self.app.name!r} operator={self.operator!r}>"
@@ -125,6 +131,7 @@ class FlaskPartyState(Membership):
         # turns other members' endpoints away without the cost of a failed build.
         self._endpoints = rules_by_endpoint(url_map)
         self._matcher = map_matcher(url_map, exclude={INVITE_ENDPOINT})
+        self._warned.clear()  # warn once per party
         super().connect(operator)
 
     def offers(self, service_name: str) -> bool:
@@ -217,9 +224,17 @@ class FlaskPartyState(Membership):
         """Call ``answer`` in a request context of this app for the current request.
 
         The current request is the asker's (its cookies, its path); the
-        context built for it has this app's session, ``g`` and context
-        processors, and ``url_for`` builds this app's URLs under its own
-        mount. Outside any request, :class:`~wsgi_party.NoPartylineContext`.
+        context built for it has this app's session, a fresh ``g`` and the
+        context processors, ``url_for`` builds this app's URLs under its own
+        mount, and the app's URL value preprocessors and ``before_request``
+        functions have run (:meth:`_prepare_request`) before ``answer`` is
+        called; the teardown functions run when it returns. Outside any
+        request, :class:`~wsgi_party.NoPartylineContext`.
+
+        .. versionchanged:: 0.3
+           The app's URL value preprocessors and ``before_request``
+           functions run first, so ``answer`` sees ``g`` as the app's own
+           views do.
         """
         scope = current_scope()
         if scope is None:
@@ -234,7 +249,52 @@ class FlaskPartyState(Membership):
         ctx.url_adapter = None  # the path is the asker's: match nothing here
         with ctx:
             ctx.url_adapter = adapter
+            self._prepare_request(service)
             return answer()
+
+    def _prepare_request(self, service: str) -> None:
+        """Run the app's request hooks for another member's request, as Flask would.
+
+        That is Flask's ``preprocess_request`` for a request that matched
+        none of the app's routes: the app's URL value preprocessors (called
+        with endpoint ``None`` and empty values: ``{}``, not Flask's ``None``,
+        so that ``values.pop(...)`` works) and its ``before_request``
+        functions, ``before_app_request`` of blueprints included. A function
+        that returns a response (or raises an HTTP error) ends them, as in
+        Flask; the response is not sent, the answer is given as the
+        functions that ran left the request, and the ``wsgi_party`` logger
+        warns once per function.
+        """
+        app = self.app
+        names = (None, *reversed(flask.request.blueprints))
+        for name in names:
+            for preprocess in app.url_value_preprocessors.get(name, ()):
+                preprocess(None, {})
+        for name in names:
+            for before in app.before_request_funcs.get(name, ()):
+                try:
+                    response = app.ensure_sync(before)()
+                except HTTPException as exc:
+                    response = exc
+                if response is not None:
+                    self._hook_answered(service, before, response)
+                    return
+
+    def _hook_answered(self, service: str, hook: Callable[..., object], response: object) -> None:
+        key = (service, hook)
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        log.warning(
+            "member %r answered %r for another member's request without the"
+            " response its before_request function %s returned (%s): the page"
+            " is the asker's; the answer is given as the functions before it"
+            " left the request, and the functions after it did not run",
+            self._joined_name(),
+            service,
+            getattr(hook, "__qualname__", repr(hook)),
+            _describe_response(response),
+        )
 
     def _request_context(self, scope: RequestScope) -> RequestContext:
         operator = self.require_operator()
@@ -265,6 +325,17 @@ def state_of(app: Flask) -> FlaskPartyState:
             f"Flask app {app.name!r} has no FlaskParty: call FlaskParty().init_app(app)"
         )
     return state
+
+
+def _describe_response(response: object) -> str:
+    """What a ``before_request`` function returned, for a log line."""
+    if isinstance(response, HTTPException):
+        return f"{response.code} {response.name}"
+    status = getattr(response, "status", None)
+    if isinstance(status, str):
+        location = getattr(response, "location", None)
+        return f"{status} to {location}" if location else status
+    return f"a {type(response).__name__}"
 
 
 def _inject_url_defaults(app: Flask, endpoint: str, values: dict[str, t.Any]) -> None:

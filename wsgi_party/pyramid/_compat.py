@@ -19,6 +19,7 @@ from pyramid.encode import url_quote  # type: ignore[import-untyped]
 from pyramid.interfaces import (  # type: ignore[import-untyped]
     IAuthenticationPolicy,
     ISecurityPolicy,
+    ITweens,
 )
 from pyramid.predicates import RequestMethodPredicate  # type: ignore[import-untyped]
 from pyramid.security import LegacySecurityPolicy  # type: ignore[import-untyped]
@@ -75,6 +76,30 @@ def pushed(request: t.Any) -> t.ContextManager[t.Any]:
     """
     context: t.ContextManager[t.Any] = RequestContext(request)
     return context
+
+
+def tween_factories(registry: t.Any) -> list[tuple[str, t.Any]]:
+    """The app's tweens as ``(name, factory)``, outermost first, as its router
+    chains them (the explicit ``pyramid.tweens`` setting, else the implicit
+    order).
+
+    ``Tweens.explicit`` and ``Tweens.implicit()`` are not public (``ITweens``
+    documents only adding and calling): checked on Pyramid 2.0 and 2.1.
+    """
+    tweens = registry.queryUtility(ITweens)
+    if tweens is None:
+        return []
+    return list(tweens.explicit or tweens.implicit())
+
+
+def process_finished_callbacks(request: t.Any) -> None:
+    """Call ``request``'s finished callbacks, as the router does when a request ends.
+
+    ``Request._process_finished_callbacks`` is not public: checked on
+    Pyramid 2.0 and 2.1.
+    """
+    if request.finished_callbacks:
+        request._process_finished_callbacks()
 
 
 def principals_policy(registry: t.Any) -> object:

@@ -150,6 +150,12 @@ class PyramidMember(Membership):
         """The app's request factory (what its router uses)."""
         return self.registry.queryUtility(IRequestFactory, default=Request)
 
+    @functools.cached_property
+    def answering_chain(self) -> Callable[[t.Any], t.Any]:
+        """The app's tweens around an answer for another member's request
+        (``identity`` or ``layout``), built once."""
+        return _look.answering_chain(self)
+
     @property
     def offers_identity(self) -> bool:
         """Whether this app answers ``identity``: the setting, or a security
@@ -211,7 +217,9 @@ class PyramidMember(Membership):
     def identity(self) -> Identity | None:
         """Who is logged in for the party's current request, as this app's
         security policy (or ``wsgi_party.identity`` callable) says."""
-        return _look.in_current_request(self, "answers 'identity'", self.identity_for)
+        return _look.in_current_request(
+            self, "answers 'identity'", self.identity_for, service="identity"
+        )
 
     def login_url(self, next_url: str | None) -> str:
         """The URL of the ``wsgi_party.login_route`` route, with ``next=next_url``."""
@@ -229,6 +237,7 @@ class PyramidMember(Membership):
             self,
             f"renders fragment {name!r}",
             functools.partial(_look.render_fragment, self, name),
+            service="layout",
         )
 
     # -- the request methods -------------------------------------------------------
