@@ -18,9 +18,9 @@ import typing as t
 from ._asking import Asking
 from ._bootstrap import _READY
 from ._context import RequestScope, _get_scope
-from ._exceptions import NoAnswer, NoSuchServiceName, UrlBuildError
+from ._exceptions import HighAndDry, NoAnswer, NoSuchServiceName, UrlBuildError
 from ._links import LinkMemory, call_key
-from ._url import UrlHandler, UrlRequest
+from ._url import UrlHandler, UrlRequest, refusal_of_own
 
 if t.TYPE_CHECKING:
     from ._operator import Handler, PartylineOperator
@@ -139,29 +139,7 @@ class Linking(Asking):
         endpoint = request.endpoint
         target, own_name = self._split_target(endpoint)
         if target is not None:  # the member is asked for its own name of the endpoint
-            request = UrlRequest(
-                own_name,
-                request.values,
-                request.external,
-                request.anchor,
-                request.method,
-                script_root=request.script_root,
-                scheme=request.scheme,
-                host=request.host,
-            )
-            try:
-                url = self.ask(target, "url", request)
-            except NoAnswer as exc:
-                if _raised_by_a_handler(exc):
-                    raise
-                # The member's own reason (its HighAndDry) stays the cause.
-                refusal = exc.__cause__
-                reason = f": {refusal}" if refusal is not None and str(refusal) else ""
-                raise UrlBuildError(
-                    f"member {target!r} could not build a URL for {endpoint!r}{reason}",
-                    endpoint,
-                    (target,),
-                ) from refusal
+            request, url = self._ask_target(target, request, own_name)
             member = self._by_name.get(target)
             if member is None:  # the party closed while the member built it
                 return url, False
@@ -185,6 +163,55 @@ class Linking(Asking):
                 ) from None
             handlers = self._answerers("url", self.handlers.get("url", []), operator)
         return url, _all_pure(handlers, request.endpoint)
+
+    def _ask_target(self, target: str, whole: UrlRequest, own_name: str) -> tuple[UrlRequest, str]:
+        """Ask member ``target`` for ``own_name``, else for the whole name.
+
+        ``whole`` asks for ``"<target>:<own_name>"``. A member may have a
+        name of its own that starts with its member name (a Django member
+        ``polls`` with the URL namespace ``polls``): when it cannot build
+        ``own_name`` it is asked for the whole name. Returns the request
+        that was answered and the URL; when neither is, raises
+        :class:`~wsgi_party.UrlBuildError` with the member's reason for
+        ``own_name`` as its cause.
+        """
+        request = UrlRequest(
+            own_name,
+            whole.values,
+            whole.external,
+            whole.anchor,
+            whole.method,
+            script_root=whole.script_root,
+            scheme=whole.scheme,
+            host=whole.host,
+        )
+        try:
+            return request, self.ask(target, "url", request)
+        except NoAnswer as exc:
+            if _raised_by_a_handler(exc):
+                raise
+            # The member's own reason (its HighAndDry) stays the cause.
+            refusal = exc.__cause__
+        try:
+            return whole, self.ask(target, "url", whole)
+        except NoAnswer as exc:
+            if _raised_by_a_handler(exc):
+                raise
+            member = self._by_name.get(target)
+            other = exc.__cause__
+            if (
+                member is not None
+                and isinstance(refusal, HighAndDry)
+                and isinstance(other, HighAndDry)
+            ):
+                refusal = refusal_of_own(member, own_name, refusal, whole.endpoint, other)
+        endpoint = whole.endpoint
+        reason = f": {refusal}" if refusal is not None and str(refusal) else ""
+        raise UrlBuildError(
+            f"member {target!r} could not build a URL for {endpoint!r}{reason}",
+            endpoint,
+            (target,),
+        ) from refusal
 
     def clear_url_cache(self) -> None:
         """Forget every remembered link.

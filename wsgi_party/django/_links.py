@@ -39,6 +39,8 @@ from .apps import party_config
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator
 
+    from ._reverse import Reverser
+
 __all__ = ["PartyNoReverseMatch", "party_url"]
 
 #: Characters left unquoted in an anchor, as Flask's ``url_for`` (and the
@@ -93,13 +95,10 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
     scope = current_scope()
     if external and serving.get():
         _check_allowed_host(request, scope)
-    local = endpoint
-    if operator is not None and operator.name and endpoint.startswith(operator.name + ":"):
-        local = endpoint[len(operator.name) + 1 :]
     if operator is None or own_url is None or (scope is not None and scope.operator is operator):
         # One of the project's own requests (or no party): Django's own prefix.
         rest = dict(values)
-        path = membership.reverser.find(local, rest, _current_app(request))
+        path = _reverse_own(membership.reverser, endpoint, rest, operator, _current_app(request))
         if path is not None:
             url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
             return _absolute(url, endpoint, request, operator, scheme) if external else url
@@ -137,6 +136,27 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
             endpoint,
             exc.asked,
         ) from exc
+
+
+def _reverse_own(
+    reverser: Reverser,
+    endpoint: str,
+    values: dict[str, t.Any],
+    operator: PartylineOperator | None,
+    current_app: str | None,
+) -> str | None:
+    """The path of URL name ``endpoint`` in this project, or ``None``.
+
+    ``"<member>:name"`` (this project's member name) is ``name``, else, when
+    the project has no such name, the whole name: a namespace may be named
+    like the member (see :ref:`member-named-like-a-namespace`).
+    """
+    name = operator.name if operator is not None else None
+    if name and endpoint.startswith(name + ":"):
+        path = reverser.find(endpoint[len(name) + 1 :], values, current_app)
+        if path is not None:
+            return path
+    return reverser.find(endpoint, values, current_app)
 
 
 def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:
