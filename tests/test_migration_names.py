@@ -71,8 +71,9 @@ def test_the_member_part_is_read_first_then_the_whole_name(
     expected = site.reverse("api:item", version=2, pk=5)["path"]
     assert site.blog_link("api:item", version=2, pk=5) == expected
     assert site.blog_link("api:api:item", version=2, pk=5) == expected
-    assert site.blog_link("api:api:inner:thing", version=2, slug="x") == (
-        site.reverse("api:inner:thing", version=2, slug="x")["path"]
+    assert (
+        site.blog_link("api:api:inner:thing", version=2, slug="x")
+        == (site.reverse("api:inner:thing", version=2, slug="x")["path"])
     )
 
 
@@ -91,3 +92,175 @@ def test_a_namespaced_name_missing_a_value_gives_the_namespaced_reason(polls_sit
     reason = str(caught.value.__cause__)
     assert "'polls:detail'" in reason, reason
     assert "'detail'" not in reason.replace("'polls:detail'", ""), reason
+
+
+# -- moved names: the new owner answers for the legacy names --------------------
+
+
+def legacy_flask(*, explore: bool = False) -> t.Any:
+    """The legacy Flask app; ``explore`` keeps its own ``main.explore`` route live."""
+    import flask
+
+    from wsgi_party.flask import FlaskParty, party_url
+
+    app = flask.Flask("legacy")
+    main = flask.Blueprint("main", "legacy")
+
+    @main.route("/")
+    def home() -> str:
+        return "home"
+
+    if explore:
+
+        def explore_view(topic: str) -> str:
+            return f"old {topic}"
+
+        main.add_url_rule("/old-explore/<topic>", "explore", explore_view)
+
+    @main.route("/link")
+    def link() -> str:
+        endpoint = flask.request.args["endpoint"]
+        return party_url(
+            endpoint, **{k: v for k, v in flask.request.args.items() if k != "endpoint"}
+        )
+
+    app.register_blueprint(main)
+    FlaskParty(app, name="legacy")
+    return app
+
+
+def new_shop(**party_options: t.Any) -> t.Any:
+    """The new Flask app that took ``explore`` over, at ``/explore/<topic>``."""
+    import flask
+
+    from wsgi_party.flask import FlaskParty
+
+    app = flask.Flask("shop")
+
+    @app.route("/explore/<topic>")
+    def explore(topic: str) -> str:
+        return f"new {topic}"
+
+    FlaskParty(app, name="shop", **party_options)
+    return app
+
+
+SHOP_ALIASES = {"legacy:main.explore": "explore", "main.explore": "explore"}
+
+
+def migrated_site(
+    make_party: t.Callable[..., WSGIParty], *, live_legacy: bool = False, **party_options: t.Any
+) -> WSGIParty:
+    from wsgi_party import RouteDispatcher
+
+    site = RouteDispatcher(
+        {"shop": new_shop(aliases=SHOP_ALIASES), "legacy": legacy_flask(explore=live_legacy)},
+        default="legacy",
+    )
+    return make_party(site, **party_options)
+
+
+def test_every_old_link_builds_the_new_url_once_the_legacy_route_is_gone(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from werkzeug.test import Client
+
+    party = migrated_site(make_party)
+    assert party.url_for("legacy:main.explore", topic="tea") == "/explore/tea"
+    assert party.url_for("main.explore", topic="tea") == "/explore/tea"
+    assert party.url_for("explore", topic="tea") == "/explore/tea"
+    client = Client(party)
+    # From the legacy app's own pages, bare and member-qualified.
+    for endpoint in ("main.explore", "legacy:main.explore"):
+        page = client.get("/link", query_string={"endpoint": endpoint, "topic": "tea"})
+        assert page.get_data(as_text=True) == "/explore/tea"
+    assert client.get("/explore/tea").get_data(as_text=True) == "new tea"
+    alias = party.aliases["legacy:main.explore"]
+    assert (alias.member, alias.endpoint, alias.declared_by) == ("shop", "explore", "member 'shop'")
+
+
+def test_a_live_legacy_route_keeps_its_links(make_party: t.Callable[..., WSGIParty]) -> None:
+    party = migrated_site(make_party, live_legacy=True)
+    assert party.url_for("legacy:main.explore", topic="tea") == "/old-explore/tea"
+    assert party.url_for("main.explore", topic="tea") == "/old-explore/tea"
+
+
+def test_the_party_can_move_a_name_for_a_member_that_cannot_declare_it(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from wsgi_party import RouteDispatcher
+
+    site = RouteDispatcher({"shop": new_shop(), "legacy": legacy_flask()}, default="legacy")
+    party = make_party(site, moved={"legacy:main.explore": "shop:explore"})
+    assert party.url_for("legacy:main.explore", topic="tea", _anchor="x") == "/explore/tea#x"
+    assert party.aliases["legacy:main.explore"].declared_by == "WSGIParty(moved=...)"
+    with pytest.raises(UrlBuildError, match=r"'main.explore'"):
+        party.url_for("main.explore", topic="tea")  # a spelling nobody declared
+
+
+def test_a_moved_name_whose_new_route_cannot_build_says_where_it_moved(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    party = migrated_site(make_party)
+    with pytest.raises(UrlBuildError) as caught:
+        party.url_for("legacy:main.explore")  # no topic
+    message = str(caught.value)
+    assert "'legacy:main.explore' moved to shop:explore" in message, message
+    assert "member 'shop'" in message
+    assert caught.value.asked == ("shop",)
+
+
+def test_one_legacy_name_declared_twice_is_an_error_naming_both(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from wsgi_party import ConfigurationError
+
+    party = migrated_site(make_party, moved={"main.explore": "shop:explore"})
+    with pytest.raises(ConfigurationError, match=r"'main.explore' is declared twice") as caught:
+        party.url_for("main.explore", topic="tea")
+    assert "WSGIParty(moved=...)" in str(caught.value)
+    assert "member 'shop'" in str(caught.value)
+
+
+def test_moved_to_a_member_that_is_not_in_the_party_is_an_error(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from wsgi_party import ConfigurationError
+
+    party = migrated_site(make_party, moved={"gone": "nobody:explore"})
+    with pytest.raises(ConfigurationError, match=r"'nobody' is not a member \(members: 'shop'"):
+        party.aliases  # noqa: B018 - the table is checked when made
+    with pytest.raises(ConfigurationError, match="must be 'member:endpoint'"):
+        WSGIParty(new_shop(), moved={"gone": "explore"}, invites=())
+
+
+def test_aliases_from_django_and_pyramid_settings(make_party: t.Callable[..., WSGIParty]) -> None:
+    from pyramid.config import Configurator
+    from pyramid.response import Response
+
+    config = Configurator(
+        settings={
+            "wsgi_party.name": "wiki",
+            "wsgi_party.aliases": "\n# moved from the legacy blog\nblog:front = front_page\n",
+        }
+    )
+    config.add_route("front_page", "/front/{page}")
+    config.add_view(lambda request: Response("front"), route_name="front_page")
+    config.include("wsgi_party.pyramid")
+    pyramid_app = config.make_wsgi_app()
+    with override_settings(WSGI_PARTY_ALIASES={"blog:archive": "archive"}):
+        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+        site = build_site(make_party)
+        party = site.party
+        party.close()
+        app = party.application
+        assert isinstance(app, DispatcherMiddleware)
+        app.mounts["/wiki"] = pyramid_app
+        party = make_party(app)
+    assert party.url_for("blog:archive", year=2024) == "/legacy/archive/2024/"
+    assert party.url_for("blog:front", page="x") == "/wiki/front/x"
+    assert {name: a.member for name, a in party.aliases.items()} == {
+        "blog:archive": "legacy",
+        "blog:front": "wiki",
+    }

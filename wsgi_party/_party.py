@@ -42,10 +42,11 @@ from ._hosts import trusted_host_list
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, discover
 from ._linking import Linking
 from ._links import DEFAULT_MAX_BYTES, LinkMemory
+from ._moved import checked_moved
 from ._operator import Connection, Handler, PartylineOperator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -76,11 +77,17 @@ class WSGIParty(Linking):
     :class:`~wsgi_party.UntrustedHost` is raised, which the integrations
     answer with 400 Bad Request.
 
+    ``moved`` maps legacy endpoint names (``"legacy:main.explore"``,
+    ``"explore"``) to the ``"member:endpoint"`` that now has the route, so
+    old links keep building once the legacy route is gone; members can
+    declare such names themselves (see :ref:`moved-names` and
+    :attr:`aliases`).
+
     .. versionchanged:: 0.2
        ``invites`` defaults to discovery; added ``lazy`` and ``base_url``.
     .. versionchanged:: 0.3
-       Added ``url_memory_bytes`` and ``trusted_hosts``; an invalid request
-       host is refused.
+       Added ``url_memory_bytes``, ``trusted_hosts`` and ``moved``; an
+       invalid request host is refused.
     """
 
     #: Key of the operator in the invitation's environ.
@@ -102,6 +109,7 @@ class WSGIParty(Linking):
         base_url: str | None = None,
         url_memory_bytes: int = DEFAULT_MAX_BYTES,
         trusted_hosts: Iterable[str] | None = None,
+        moved: Mapping[str, str] | None = None,
     ) -> None:
         self.application = application
         self.ignore_missing_services = ignore_missing_services
@@ -129,6 +137,8 @@ class WSGIParty(Linking):
         self._live: dict[str, list[Handler]] = {}
         self._in_flight: list[PartylineOperator] = []
         self._links = LinkMemory(url_memory_bytes)
+        self._moved = checked_moved(moved)
+        self._aliases = None
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()

@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import io
 import typing as t
+from types import MappingProxyType
 
 from ._context import (
     RequestScope,
@@ -51,6 +52,7 @@ from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
+from ._moved import checked_aliases
 from ._operator import PartylineOperator
 from ._services import Matcher, no_route, standard_handlers
 from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
@@ -72,6 +74,7 @@ __all__ = [
     "bind_request",
     "build_link",
     "call_key",
+    "checked_aliases",
     "current_scope",
     "enter_scope",
     "finish_url",
@@ -184,6 +187,9 @@ class Membership:
     * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``;
     * :meth:`identity`: ``identity``;
     * :meth:`render_fragment` with :attr:`fragments`: ``layout``;
+    * :meth:`declared_aliases` (by default :attr:`aliases`): ``aliases``,
+      the legacy endpoint names the member answers for (see
+      :ref:`moved-names`);
     * :meth:`given_services`: handlers that replace the standard ones, or
       offer services of the app's own.
 
@@ -198,6 +204,9 @@ class Membership:
 
     #: Layout fragments this member renders for the others, by name.
     fragments: t.Collection[str] = ()
+    #: Legacy endpoint names this member answers for, to its own endpoints
+    #: (``{"legacy:main.explore": "explore"}``).
+    aliases: t.Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, holder: object, name: str | None = None) -> None:
         #: The object that holds the app's party state.
@@ -254,6 +263,9 @@ class Membership:
             operator.connect("identity", self._answer_identity)
         if "layout" not in given and self.fragments and self.offers("layout"):
             operator.connect("layout", self._answer_layout)
+        aliases = self.declared_aliases()
+        if "aliases" not in given and aliases:
+            operator.connect("aliases", lambda payload: aliases)
 
     def offers(self, service_name: str) -> bool:
         """Whether the member answers a standard service: its hook is overridden."""
@@ -276,6 +288,11 @@ class Membership:
         ``match``, ``identity``, ``layout``) replaces the standard handler.
         """
         return {}
+
+    def declared_aliases(self) -> t.Mapping[str, str]:
+        """The legacy names the member answers for: :attr:`aliases` by default
+        (override to read them from settings when invited)."""
+        return self.aliases
 
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         """The path of ``endpoint`` within the app (a :class:`PathBuilder`)."""

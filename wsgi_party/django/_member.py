@@ -23,7 +23,7 @@ from wsgi_party.integration import Membership, no_route, no_such_endpoint, url_h
 
 from ._look import current_identity, render_for
 from ._reverse import Reverser, list_routes, path_text, resolve_route
-from .apps import fragments, identity_enabled, member_name
+from .apps import aliases, fragments, identity_enabled, member_name
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -56,6 +56,9 @@ class DjangoMembership(Membership):
 
     def member_name(self) -> str | None:
         return member_name()
+
+    def declared_aliases(self) -> Mapping[str, str]:
+        return aliases()
 
     def offers(self, service_name: str) -> bool:
         if service_name == "identity":

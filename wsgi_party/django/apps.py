@@ -6,6 +6,7 @@ Django finds it through ``INSTALLED_APPS``::
     MIDDLEWARE = ["wsgi_party.django.PartyMiddleware", ...]
     WSGI_PARTY_NAME = "legacy"                                # optional
     WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}  # optional
+    WSGI_PARTY_ALIASES = {"legacy:explore": "explore"}         # optional
 
 The config holds the Django project's membership: a process has one
 settings module and therefore one Django project, so however many
@@ -26,6 +27,7 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
 )
 
 from wsgi_party import ConfigurationError
+from wsgi_party.integration import checked_aliases
 
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator, UrlHandler
@@ -36,6 +38,7 @@ if t.TYPE_CHECKING:
 __all__ = [
     "PartyConfig",
     "PartyImproperlyConfigured",
+    "aliases",
     "fragments",
     "identity_enabled",
     "member_name",
@@ -125,6 +128,19 @@ def fragments() -> Mapping[str, str]:
     return declared
 
 
+def aliases() -> Mapping[str, str]:
+    """``WSGI_PARTY_ALIASES``: legacy endpoint names to this project's URL names.
+
+    The names of routes the project took over from another member (see
+    :ref:`moved-names`).
+    """
+    declared = getattr(settings, "WSGI_PARTY_ALIASES", None) or {}
+    try:
+        return checked_aliases(declared, "WSGI_PARTY_ALIASES")
+    except ConfigurationError as exc:
+        raise PartyImproperlyConfigured(str(exc)) from None
+
+
 def identity_enabled() -> bool:
     """Whether this project answers ``identity``.
 
@@ -155,7 +171,12 @@ def check_settings(app_configs: t.Any = None, **kwargs: t.Any) -> list[t.Any]:
                 id="wsgi_party.W001",
             )
         )
-    for setting, reader in (("WSGI_PARTY_NAME", member_name), ("WSGI_PARTY_FRAGMENTS", fragments)):
+    readers = (
+        ("WSGI_PARTY_NAME", member_name),
+        ("WSGI_PARTY_FRAGMENTS", fragments),
+        ("WSGI_PARTY_ALIASES", aliases),
+    )
+    for setting, reader in readers:
         try:
             reader()
         except ImproperlyConfigured as exc:

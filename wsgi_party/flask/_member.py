@@ -83,6 +83,7 @@ class FlaskPartyState(Membership):
         self.app = app
         # The extension's own mapping: fragments it is given later count too.
         self.fragments = party.fragments
+        self.aliases = party.aliases
 
     def __repr__(self) -> str:
         return f"<FlaskPartyState of {self.app.name!r} operator={self.operator!r}>"

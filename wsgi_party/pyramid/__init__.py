@@ -101,6 +101,8 @@ NAME_SETTING = _settings.NAME_SETTING
 FRAGMENTS_SETTING = _settings.FRAGMENTS_SETTING
 #: Setting: dotted name of a ``(request) -> Identity | None`` callable.
 IDENTITY_SETTING = _settings.IDENTITY_SETTING
+#: Setting: legacy endpoint names this app answers for, ``legacy name -> route name``.
+ALIASES_SETTING = _settings.ALIASES_SETTING
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = _settings.INVITE_ROUTE
 
@@ -126,6 +128,7 @@ def includeme(config: t.Any) -> None:
         fragments=settings.fragments,
         identity=settings.identity,
         package=config.root_package,
+        aliases=settings.aliases,
     )
     registry.registerUtility(member, IPartyMember)
     config.add_route(INVITE_ROUTE, INVITE_PATH)

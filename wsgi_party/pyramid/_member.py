@@ -92,8 +92,11 @@ class PyramidMember(Membership):
         fragments: Mapping[str, str] | None = None,
         identity: Callable[[t.Any], Identity | None] | None = None,
         package: t.Any = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(registry, name)
+        #: Legacy endpoint names this app answers for: name -> its route name.
+        self.aliases = dict(aliases or {})
         #: The app's registry (the member's holder: one live party per registry).
         self.registry = registry
         #: Layout fragments this app renders: name -> renderer asset spec.

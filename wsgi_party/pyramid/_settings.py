@@ -6,6 +6,7 @@ Set them in the Configurator or the ``.ini`` file::
         "wsgi_party.name": "admin",
         "wsgi_party.fragments": "header = myapp:templates/header.pt",
         "wsgi_party.identity": "myapp.auth:party_identity",
+        "wsgi_party.aliases": "legacy:main.explore = explore",
     })
     config.include("wsgi_party.pyramid")      # calls read_settings(config)
 
@@ -29,6 +30,7 @@ if t.TYPE_CHECKING:
     from wsgi_party import Identity
 
 __all__ = [
+    "ALIASES_SETTING",
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
     "INVITE_ROUTE",
@@ -44,6 +46,8 @@ NAME_SETTING = "wsgi_party.name"
 FRAGMENTS_SETTING = "wsgi_party.fragments"
 #: Setting: dotted name of a ``(request) -> Identity | None`` callable.
 IDENTITY_SETTING = "wsgi_party.identity"
+#: Setting: legacy endpoint names this app answers for, ``legacy name -> route name``.
+ALIASES_SETTING = "wsgi_party.aliases"
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = "wsgi_party.invite"
 
@@ -68,6 +72,8 @@ class Settings:
     fragments: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: :data:`IDENTITY_SETTING`, resolved.
     identity: Callable[[t.Any], Identity | None] | None = None
+    #: :data:`ALIASES_SETTING`: legacy endpoint name -> this app's route name.
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def read_settings(config: t.Any) -> Settings:
@@ -83,6 +89,7 @@ def read_settings(config: t.Any) -> Settings:
         name=name_setting(settings.get(NAME_SETTING)),
         fragments=fragments_setting(settings.get(FRAGMENTS_SETTING)),
         identity=identity,
+        aliases=_pairs_setting(settings.get(ALIASES_SETTING), ALIASES_SETTING, "route name"),
     )
 
 
@@ -100,6 +107,12 @@ def name_setting(value: object) -> str | None:
 def fragments_setting(value: object) -> dict[str, str]:
     """:data:`FRAGMENTS_SETTING`: a mapping, or lines of ``name = renderer``
     (``#`` starts a comment line), as an ``.ini`` file writes it."""
+    return _pairs_setting(value, FRAGMENTS_SETTING, "renderer")
+
+
+def _pairs_setting(value: object, setting: str, what: str) -> dict[str, str]:
+    """A setting that maps names to ``what``: a mapping, or lines of
+    ``name = what`` (``#`` starts a comment line), as an ``.ini`` file writes it."""
     if value is None or value == "":
         return {}
     if isinstance(value, Mapping):
@@ -113,26 +126,24 @@ def fragments_setting(value: object) -> dict[str, str]:
             key, sep, spec = line.partition("=")
             if not sep:
                 raise PyramidConfigurationError(
-                    f"setting {FRAGMENTS_SETTING}: line {line!r} is not 'name = renderer'"
+                    f"setting {setting}: line {line!r} is not 'name = {what}'"
                 )
             pairs.append((key, spec))
     else:
         raise PyramidConfigurationError(
-            f"setting {FRAGMENTS_SETTING} must be a dict or lines of 'name = renderer',"
+            f"setting {setting} must be a dict or lines of 'name = {what}',"
             f" got {type(value).__name__}"
         )
-    fragments = {}
+    found = {}
     for key, value_spec in pairs:
         if not isinstance(key, str) or not isinstance(value_spec, str):
             raise PyramidConfigurationError(
-                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} must map a name"
-                " to a renderer spec"
+                f"setting {setting}: {key!r} = {value_spec!r} must map a name to a {what}"
             )
         name, spec = key.strip(), value_spec.strip()
         if not name or not spec:
             raise PyramidConfigurationError(
-                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} needs both a"
-                " name and a renderer"
+                f"setting {setting}: {key!r} = {value_spec!r} needs both a name and a {what}"
             )
-        fragments[name] = spec
-    return fragments
+        found[name] = spec
+    return found
