@@ -264,3 +264,45 @@ def test_aliases_from_django_and_pyramid_settings(make_party: t.Callable[..., WS
         "blog:archive": "legacy",
         "blog:front": "wiki",
     }
+
+
+def test_routes_command_lists_the_legacy_names_each_member_answers_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from wsgi_party.cli import main
+
+    assert main(["routes", "tests.cli_targets.moved:application", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    aliases = {row["endpoint"]: row for row in rows if "alias_of" in row}
+    assert set(aliases) == {"legacy:main.explore", "main.explore", "gone", "legacy:main.search"}
+    explore = aliases["legacy:main.explore"]
+    assert (explore["member"], explore["alias_of"], explore["rule"]) == (
+        "new",
+        "explore",
+        "/explore/<topic>",
+    )
+    assert explore["served_by"] == "new"
+    assert "declared by member 'new'" in explore["note"]
+    assert "declared by WSGIParty(moved=...)" in aliases["legacy:main.search"]["note"]
+    assert aliases["gone"]["rule"] is None
+    assert "which is not one of its routes" in aliases["gone"]["note"]
+    assert all("alias_of" not in row for row in rows if row["endpoint"] in ("explore", "main.home"))
+
+    assert main(["routes", "tests.cli_targets.moved:application"]) == 0
+    table = capsys.readouterr().out
+    line = next(
+        line for line in table.splitlines() if line.startswith("new     legacy:main.explore")
+    )
+    assert "/explore/<topic>" in line and "alias of 'explore'" in line
+
+
+def test_routes_command_fails_on_a_legacy_name_declared_twice(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wsgi_party.cli import main
+
+    assert main(["routes", "tests.cli_targets.moved:conflict"]) == 1
+    err = capsys.readouterr().err
+    assert "'main.explore' is declared twice" in err

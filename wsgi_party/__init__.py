@@ -53,6 +53,7 @@ from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
 from ._member import PartyMember
+from ._moved import Alias
 from ._operator import Handler, PartylineOperator
 from ._party import Declined, Member, PartyState, WSGIParty
 from ._routing import connect_map_services, map_matcher
@@ -63,6 +64,7 @@ __version__ = "0.3.0.dev0"
 
 __all__ = [
     "INVITE_PATH",
+    "Alias",
     "ConfigurationError",
     "Declined",
     "Handler",

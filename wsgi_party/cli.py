@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from wsgi_party import (
+    Alias,
+    ConfigurationError,
     Declined,
     InvitationError,
     Member,
@@ -278,9 +280,11 @@ class _Row:
     probe: str | None = None
     shadowed_by: list[dict[str, t.Any]] = field(default_factory=list)
     note: str | None = None
+    #: For a legacy name the member answers for: its own endpoint.
+    alias_of: str | None = None
 
     def as_json(self) -> dict[str, t.Any]:
-        return {
+        row = {
             "member": self.member,
             "endpoint": self.endpoint,
             "methods": list(self.methods),
@@ -291,6 +295,9 @@ class _Row:
             "shadowed_by": self.shadowed_by,
             "note": self.note,
         }
+        if self.alias_of is not None:  # only legacy names have it
+            row["alias_of"] = self.alias_of
+        return row
 
 
 def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row], bool]:
@@ -325,7 +332,44 @@ def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row]
         for name, own in explained.items():
             if name in rows and len(own) == len(rows[name]):
                 rows[name] = own
+    aliases: t.Mapping[str, Alias]
+    try:
+        aliases = party.aliases
+    except ConfigurationError as exc:
+        failed = True
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        aliases = {}
+    for alias in aliases.values():
+        if alias.member in rows:
+            rows[alias.member].extend(_alias_rows(alias, rows[alias.member]))
     return [row for member in members for row in rows[member.name]], failed
+
+
+def _alias_rows(alias: Alias, own: Sequence[_Row]) -> list[_Row]:
+    """Rows for a legacy name: each route of the endpoint it stands for."""
+    note = f"alias of {alias.endpoint!r} (declared by {alias.declared_by})"
+    rows = [
+        _Row(
+            alias.member,
+            alias.name,
+            row.methods,
+            row.rule,
+            row.served_by,
+            dispatcher=row.dispatcher,
+            probe=row.probe,
+            note=note,
+            alias_of=alias.endpoint,
+        )
+        for row in own
+        if row.endpoint == alias.endpoint and row.alias_of is None
+    ]
+    if not rows:
+        note = f"alias of {alias.endpoint!r}, which is not one of its routes (declared by"
+        note += f" {alias.declared_by})"
+        rows.append(
+            _Row(alias.member, alias.name, (), None, None, note=note, alias_of=alias.endpoint)
+        )
+    return rows
 
 
 def _explained_row(route: RouteExplanation, mount: str) -> _Row:
