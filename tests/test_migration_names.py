@@ -7,6 +7,7 @@ its router.
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import pytest
@@ -306,3 +307,194 @@ def test_routes_command_fails_on_a_legacy_name_declared_twice(
     assert main(["routes", "tests.cli_targets.moved:conflict"]) == 1
     err = capsys.readouterr().err
     assert "'main.explore' is declared twice" in err
+
+
+# -- URL space: what a member serves outside its router -------------------------
+
+
+def legacy_default() -> t.Any:
+    """A legacy Werkzeug app that answers 404 "legacy" for everything it has no route for."""
+    from werkzeug.routing import Map, Rule
+    from werkzeug.wrappers import Request, Response
+
+    from wsgi_party import PartyMember
+
+    url_map = Map([Rule("/", endpoint="home")])
+
+    @Request.application  # type: ignore[arg-type]
+    def app(request: Request) -> Response:
+        adapter = url_map.bind_to_environ(request.environ)
+        if adapter.test(request.path):
+            return Response("legacy home")
+        return Response("legacy 404", status=404)
+
+    return PartyMember(app, name="legacy", url_map=url_map)
+
+
+def test_dispatcher_claims_send_a_prefix_to_the_member_that_serves_it(
+    make_party: t.Callable[..., WSGIParty], tmp_path: t.Any
+) -> None:
+    import flask
+    from werkzeug.middleware.shared_data import SharedDataMiddleware
+    from werkzeug.test import Client
+
+    from wsgi_party import RouteDispatcher
+    from wsgi_party.flask import FlaskParty
+
+    (tmp_path / "site.css").write_text("body {}")
+    new = flask.Flask("new", static_folder=None)
+    new.add_url_rule("/about", "about", lambda: "new about")
+    FlaskParty(new, name="new")
+    new.wsgi_app = SharedDataMiddleware(new.wsgi_app, {"/assets": str(tmp_path)})  # type: ignore[method-assign]
+
+    def files(environ: t.Any, start_response: t.Any) -> t.Any:
+        """A plain WSGI app that never joins the party."""
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"plain " + environ["PATH_INFO"].encode()]
+
+    members = {"new": new, "files": files, "legacy": legacy_default()}
+    unclaimed = Client(make_party(RouteDispatcher(members, default="legacy")))
+    assert unclaimed.get("/assets/site.css").status_code == 404
+    assert unclaimed.get("/downloads/a.zip").get_data(as_text=True) == "legacy 404"
+    unclaimed.application.close()  # type: ignore[attr-defined]
+
+    site = RouteDispatcher(
+        members, default="legacy", claims={"new": ["/assets/"], "files": ["/downloads"]}
+    )
+    client = Client(make_party(site))
+    assert client.get("/assets/site.css").get_data(as_text=True) == "body {}"
+    assert client.get("/about").get_data(as_text=True) == "new about"
+    assert client.get("/downloads/a.zip").get_data(as_text=True) == "plain /downloads/a.zip"
+    assert client.get("/downloads").get_data(as_text=True) == "plain /downloads"
+    assert client.get("/downloadsx").get_data(as_text=True) == "legacy 404"
+    assert client.get("/").get_data(as_text=True) == "legacy home"
+    assert site.claims_of("new") == [("/assets", "RouteDispatcher(claims=...)")]
+    assert site.claims_of("files") == [("/downloads", "RouteDispatcher(claims=...)")]
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"nobody": ["/x/"]}, "'nobody', which is not one of the members"),
+        ({"legacy": "/static/"}, "must be a list of paths, got the string '/static/'"),
+        ({"legacy": ["static/"]}, "a path below '/'"),
+        ({"legacy": ["/"]}, "a path below '/'"),
+    ],
+)
+def test_bad_claims_are_refused_naming_them(claims: dict[str, t.Any], message: str) -> None:
+    from wsgi_party import ConfigurationError, RouteDispatcher
+
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        RouteDispatcher({"legacy": legacy_default()}, default="legacy", claims=claims)
+
+
+def test_flask_static_files_and_blueprint_statics_are_claimed_by_its_router(
+    make_party: t.Callable[..., WSGIParty], tmp_path: t.Any
+) -> None:
+    import flask
+    from werkzeug.test import Client
+
+    from wsgi_party import RouteDispatcher
+    from wsgi_party.flask import FlaskParty
+
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "app.css").write_text("app")
+    (tmp_path / "shop_static").mkdir()
+    (tmp_path / "shop_static" / "shop.css").write_text("shop")
+    new = flask.Flask("new", root_path=str(tmp_path), static_url_path="/s")
+    shop = flask.Blueprint(
+        "shop", "new", static_folder=str(tmp_path / "shop_static"), static_url_path="/shop-files"
+    )
+    new.register_blueprint(shop, url_prefix="/shop")
+    FlaskParty(new, name="new")
+    client = Client(
+        make_party(RouteDispatcher({"new": new, "legacy": legacy_default()}, default="legacy"))
+    )
+    assert client.get("/s/app.css").get_data(as_text=True) == "app"
+    assert client.get("/shop/shop-files/shop.css").get_data(as_text=True) == "shop"
+
+
+def test_pyramid_claims_its_debug_toolbar_and_static_views(
+    make_party: t.Callable[..., WSGIParty], tmp_path: t.Any
+) -> None:
+    pytest.importorskip("pyramid_debugtoolbar")
+    from pyramid.config import Configurator
+    from pyramid.response import Response
+    from werkzeug.test import Client
+
+    from wsgi_party import RouteDispatcher
+
+    (tmp_path / "wiki.css").write_text("wiki")
+    config = Configurator(settings={"wsgi_party.name": "wiki", "debugtoolbar.hosts": "127.0.0.1"})
+    config.include("pyramid_debugtoolbar")
+    config.add_static_view("wiki-static", str(tmp_path))
+    config.add_route("page", "/page")
+    config.add_view(lambda request: Response("<html><body>page</body></html>"), route_name="page")
+    config.include("wsgi_party.pyramid")
+    wiki = config.make_wsgi_app()
+    site = RouteDispatcher({"wiki": wiki, "legacy": legacy_default()}, default="legacy")
+    client = Client(make_party(site))
+    local = {"REMOTE_ADDR": "127.0.0.1"}  # the toolbar serves only its hosts
+    assert client.get("/wiki-static/wiki.css").get_data(as_text=True) == "wiki"
+    page = client.get("/page", environ_base=local).get_data(as_text=True)
+    assert "/_debug_toolbar/" in page  # the toolbar injected its button
+    toolbar = client.get("/_debug_toolbar/static/toolbar/toolbar.css", environ_base=local)
+    assert toolbar.status_code == 200
+    assert "background-color" in toolbar.get_data(as_text=True)
+    assert site.claims_of("wiki") == [("/_debug_toolbar", "member 'wiki'")]
+
+
+def test_django_claims_the_static_prefix_whitenoise_serves(
+    make_party: t.Callable[..., WSGIParty], tmp_path: t.Any
+) -> None:
+    pytest.importorskip("whitenoise")
+    from django.core.handlers.wsgi import WSGIHandler
+    from werkzeug.test import Client
+
+    from tests.django_site import settings as django_settings
+    from wsgi_party import RouteDispatcher
+
+    (tmp_path / "site.css").write_text("django css")
+    middleware = list(django_settings.MIDDLEWARE)
+    middleware.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    with override_settings(MIDDLEWARE=middleware, STATIC_URL="/assets/", STATIC_ROOT=str(tmp_path)):
+        django_app = WSGIHandler()
+        site = RouteDispatcher({"legacy": django_app, "new": legacy_default()}, default="new")
+        client = Client(make_party(site))
+        assert site.claims_of("legacy") == [("/assets", "member 'legacy'")]
+        response = client.get("/assets/site.css")
+        assert response.status_code == 200
+        assert b"".join(response.iter_encoded()) == b"django css"
+        assert client.get("/elsewhere").get_data(as_text=True) == "legacy 404"
+    assert site.claims_of("legacy") == [("/assets", "member 'legacy'")]
+
+
+def test_routes_command_and_explain_show_claimed_prefixes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from tests.cli_targets import moved
+    from wsgi_party.cli import main
+
+    assert main(["routes", "tests.cli_targets.moved:claimed", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    claims = [row for row in rows if "claim" in row]
+    assert [(r["member"], r["claim"], r["rule"], r["endpoint"]) for r in claims] == [
+        ("new", "/assets", "/assets/*", None)
+    ]
+    assert "RouteDispatcher(claims=...)" in claims[0]["note"]
+    logo = next(row for row in rows if row["endpoint"] == "logo")
+    assert logo["served_by"] == "new"
+    assert logo["shadowed_by"] == [
+        {"member": "new", "methods": ["GET"], "evidence": "claim", "probe": "/assets/logo.png"}
+    ]
+
+    assert main(["routes", "tests.cli_targets.moved:claimed"]) == 0
+    table = capsys.readouterr().out
+    assert "/assets/*" in table and "claimed prefix" in table
+
+    party = moved.claimed
+    explained = {r.endpoint: r for r in party.application.explain(party)}
+    assert explained["logo"].shadowed_by[0].evidence == "claim"
+    assert explained["about"].shadowed_by == ()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ._exceptions import HighAndDry
-from ._services import Route
+from ._services import PrefixClaim, Route
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -79,8 +79,9 @@ class RouteShadow:
     methods: tuple[str, ...]
     #: The path it claimed, as the dispatcher sees it (below its mount).
     probe: str
-    #: How it is known: ``"match"``, the member's ``match`` service claimed
-    #: ``probe`` (the only kind there is).
+    #: How it is known: ``"match"``, the member's router claimed ``probe``,
+    #: or ``"claim"``, ``probe`` is under a prefix it serves outside its
+    #: router (see :ref:`url-space`).
     evidence: str = "match"
 
 
@@ -186,7 +187,9 @@ def _explain_route(
             elif claim is not None and claim[1]:
                 claimed.append(method)
         if claimed:
-            shadows.append(RouteShadow(other, tuple(claimed), probe))
+            prefix = matcher.prefix_of(probe) if isinstance(matcher, PrefixClaim) else None
+            evidence = "match" if prefix is None else "claim"
+            shadows.append(RouteShadow(other, tuple(claimed), probe, evidence))
     main = probe_methods[0]
     served_by = next((s.member for s in shadows if main in s.methods), name)
     note = "; ".join(problems) or None

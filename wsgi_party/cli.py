@@ -282,6 +282,8 @@ class _Row:
     note: str | None = None
     #: For a legacy name the member answers for: its own endpoint.
     alias_of: str | None = None
+    #: For a prefix the member serves outside its router: the prefix.
+    claim: str | None = None
 
     def as_json(self) -> dict[str, t.Any]:
         row = {
@@ -297,6 +299,8 @@ class _Row:
         }
         if self.alias_of is not None:  # only legacy names have it
             row["alias_of"] = self.alias_of
+        if self.claim is not None:  # only claimed prefixes have it
+            row["claim"] = self.claim
         return row
 
 
@@ -332,6 +336,21 @@ def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row]
         for name, own in explained.items():
             if name in rows and len(own) == len(rows[name]):
                 rows[name] = own
+        for name in dispatcher.members:
+            if name in rows:
+                rows[name].extend(
+                    _Row(
+                        name,
+                        None,
+                        (),
+                        f"{mount}{prefix}/*",
+                        name,
+                        dispatcher=mount or "/",
+                        note=f"claimed prefix, served outside its router (by {declared_by})",
+                        claim=mount + prefix,
+                    )
+                    for prefix, declared_by in dispatcher.claims_of(name)
+                )
     aliases: t.Mapping[str, Alias]
     try:
         aliases = party.aliases

@@ -54,7 +54,7 @@ from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
 from ._moved import checked_aliases
 from ._operator import PartylineOperator
-from ._services import Matcher, no_route, standard_handlers
+from ._services import Matcher, PrefixClaim, no_route, standard_handlers
 from ._url import PathBuilder, UrlRequest, finish_url, no_such_endpoint, url_handler
 
 if t.TYPE_CHECKING:
@@ -184,7 +184,8 @@ class Membership:
     override the hooks the framework can answer:
 
     * :meth:`build_path` (with :meth:`builds_purely`): the ``url`` service;
-    * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``;
+    * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``, with
+      :meth:`claimed_prefixes` for paths served outside the router;
     * :meth:`identity`: ``identity``;
     * :meth:`render_fragment` with :attr:`fragments`: ``layout``;
     * :meth:`declared_aliases` (by default :attr:`aliases`): ``aliases``,
@@ -253,10 +254,15 @@ class Membership:
             operator.connect(service_name, handler)
         if "url" not in given and self.offers("url"):
             operator.connect("url", url_handler(operator, self.build_path, pure=self.builds_purely))
+        matcher: Matcher | None = self.match if self.offers("match") else None
+        prefixes = list(self.claimed_prefixes())
+        if prefixes:
+            name = operator.name or self.member_name()
+            matcher = PrefixClaim(prefixes, matcher, f"member {name!r}")
         standard_handlers(
             operator,
             self.list_routes if self.offers("routes") else None,
-            self.match if self.offers("match") else None,
+            matcher,
             skip=given,
         )
         if "identity" not in given and self.offers("identity"):
@@ -310,6 +316,16 @@ class Membership:
     def match(self, method: str, path: str) -> tuple[str | None, bool, Iterable[str]] | None:
         """Claim ``method path`` without running a view (a :data:`Matcher`)."""
         raise NotImplementedError
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        """Path prefixes (below the mount) the app serves outside its router.
+
+        Static files served by a middleware, a debug toolbar's tween: its
+        ``match`` claims every path under them, so a
+        :class:`~wsgi_party.RouteDispatcher` sends those requests to it.
+        Read when the member is invited. Default: none.
+        """
+        return ()
 
     def identity(self) -> Identity | None:
         """Who is logged in for the current request (:func:`current_scope`)."""

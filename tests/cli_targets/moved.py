@@ -2,7 +2,7 @@
 
 ``new`` took ``explore`` over from ``legacy``, which no longer has it, and
 declares the names old links use; the party moves one more name itself.
-``conflict`` declares one legacy name twice.
+``conflict`` declares one legacy name twice; in ``claimed`` a member claims a prefix.
 """
 
 from __future__ import annotations
@@ -24,3 +24,17 @@ def make_site() -> RouteDispatcher:
 application = WSGIParty(make_site(), lazy=True, moved={"legacy:main.search": "new:explore"})
 
 conflict = WSGIParty(make_site(), lazy=True, moved={"main.explore": "new:explore"})
+
+
+def claiming_site() -> RouteDispatcher:
+    """``new`` serves ``/assets`` outside its router, over a legacy route there."""
+    new = map_member("new", [Rule("/about", endpoint="about")])
+    legacy = map_member(
+        "legacy", [Rule("/", endpoint="home"), Rule("/assets/logo.png", endpoint="logo")]
+    )
+    return RouteDispatcher(
+        {"new": new, "legacy": legacy}, default="legacy", claims={"new": ["/assets/"]}
+    )
+
+
+claimed = WSGIParty(claiming_site(), lazy=True)

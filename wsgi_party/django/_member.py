@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, Resolver404  # type: ignore[import-untyp
 from wsgi_party.integration import Membership, no_route, no_such_endpoint, url_handler
 
 from ._look import current_identity, render_for
-from ._reverse import Reverser, list_routes, path_text, resolve_route
+from ._reverse import Reverser, list_routes, path_text, resolve_route, served_prefixes
 from .apps import aliases, fragments, identity_enabled, member_name
 
 if t.TYPE_CHECKING:
@@ -101,6 +101,9 @@ class DjangoMembership(Membership):
             return resolve_route(path_text(path)), True, ()
         except Resolver404:
             raise no_route(self.joined_as, method, path) from None
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        return served_prefixes()
 
     def identity(self) -> Identity | None:
         return current_identity(self.joined_as)

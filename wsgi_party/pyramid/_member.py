@@ -35,6 +35,7 @@ from wsgi_party.integration import (
 )
 
 from . import _look, _urls
+from ._compat import tween_names
 from ._settings import PyramidConfigurationError
 
 if t.TYPE_CHECKING:
@@ -49,6 +50,12 @@ __all__ = [
     "party_member",
     "partyline_tween_factory",
 ]
+
+
+#: Path prefixes known tweens serve themselves, by the tween's dotted name.
+TWEEN_PREFIXES = {
+    "pyramid_debugtoolbar.toolbar_tween_factory": "/_debug_toolbar",
+}
 
 
 class IPartyMember(Interface):  # type: ignore[misc]
@@ -184,6 +191,12 @@ class PyramidMember(Membership):
         """Which route the router would pick for ``method`` and ``path`` (no
         view is called)."""
         return _urls.match(self, method, path)
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        """The prefixes the app's known tweens serve (pyramid_debugtoolbar's
+        ``/_debug_toolbar``). Static views are routes: ``match`` has them."""
+        tweens = tween_names(self.registry)
+        return [prefix for name, prefix in TWEEN_PREFIXES.items() if name in tweens]
 
     # -- hooks: identity and layout (see _look) -----------------------------------
 
