@@ -498,3 +498,61 @@ def test_routes_command_and_explain_show_claimed_prefixes(
     explained = {r.endpoint: r for r in party.application.explain(party)}
     assert explained["logo"].shadowed_by[0].evidence == "claim"
     assert explained["about"].shadowed_by == ()
+
+
+# -- one app with a prefix of its own and taken-over routes ----------------------
+
+
+def shop_with_a_prefix() -> t.Any:
+    import flask
+
+    from wsgi_party.flask import FlaskParty, party_url
+
+    shop = flask.Flask("shop")
+    FlaskParty(shop, name="shop")
+    pages = flask.Blueprint("pages", "shop")
+    pages.add_url_rule("/", "index", lambda: f"shop index; about: {party_url('about')}")
+    pages.add_url_rule("/cart", "cart", lambda: "cart")
+    shop.register_blueprint(pages, url_prefix="/shop")
+    shop.add_url_rule("/about", "about", lambda: f"shop about; cart: {party_url('pages.cart')}")
+    return shop
+
+
+def test_one_app_serves_its_prefix_and_taken_over_routes_as_one_member(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+
+    from wsgi_party import RouteDispatcher
+
+    site = RouteDispatcher(
+        {"shop": shop_with_a_prefix(), "legacy": legacy_default()}, default="legacy"
+    )
+    party = make_party(DispatcherMiddleware(NotFound(), {"/site": site}))
+    client = Client(party)
+    assert client.get("/site/shop/").get_data(as_text=True) == "shop index; about: /site/about"
+    assert client.get("/site/shop/cart").get_data(as_text=True) == "cart"
+    assert client.get("/site/about").get_data(as_text=True) == "shop about; cart: /site/shop/cart"
+    assert client.get("/site/").get_data(as_text=True) == "legacy home"
+    assert client.get("/site/contact").get_data(as_text=True) == "legacy 404"
+    assert [m.name for m in party.members] == ["shop", "legacy"]
+    assert party.url_for("shop:pages.cart") == "/site/shop/cart"
+
+
+def test_mounting_one_app_twice_is_refused_with_the_supported_spelling(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from wsgi_party import InvitationError, RouteDispatcher
+
+    shop = shop_with_a_prefix()
+    site = RouteDispatcher({"shop": shop, "legacy": legacy_default()}, default="legacy")
+    with pytest.raises(InvitationError) as caught:
+        make_party(DispatcherMiddleware(site, {"/shop": shop}))
+    message = str(caught.value)
+    assert "already joined this party as member" in message
+    assert "mount each app once" in message
+    assert "one RouteDispatcher member whose own routes carry the prefix" in message
