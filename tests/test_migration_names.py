@@ -556,3 +556,37 @@ def test_mounting_one_app_twice_is_refused_with_the_supported_spelling(
     assert "already joined this party as member" in message
     assert "mount each app once" in message
     assert "one RouteDispatcher member whose own routes carry the prefix" in message
+
+
+def test_pyramid_member_named_like_its_route_names_reads_them_the_same_way(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from pyramid.config import Configurator
+    from pyramid.response import Response
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+
+    config = Configurator(settings={"wsgi_party.name": "wiki"})
+    config.include("wsgi_party.pyramid")
+    config.add_route("wiki:front", "/front-page")  # a route name with the member's name in it
+    config.add_route("page", "/page")
+    config.add_route("wiki:page", "/namespaced-page")
+    config.add_route("link", "/link")
+    config.add_view(lambda request: Response("x"), route_name="wiki:front")
+    config.add_view(
+        lambda request: Response(request.party_url(request.params["endpoint"])), route_name="link"
+    )
+    party = make_party(DispatcherMiddleware(legacy_default(), {"/wiki": config.make_wsgi_app()}))
+    client = Client(party)
+
+    def link(endpoint: str) -> str:
+        return client.get("/wiki/link", query_string={"endpoint": endpoint}).get_data(as_text=True)
+
+    for endpoint, expected in [
+        ("wiki:front", "/wiki/front-page"),  # no route "front": the whole name
+        ("wiki:wiki:front", "/wiki/front-page"),
+        ("wiki:page", "/wiki/page"),  # "page" first, as the party reads it
+        ("wiki:wiki:page", "/wiki/namespaced-page"),
+    ]:
+        assert party.url_for(endpoint) == expected, endpoint
+        assert link(endpoint) == expected, endpoint

@@ -22,7 +22,7 @@ from ._context import RequestScope, _get_scope
 from ._exceptions import HighAndDry, NoAnswer, NoSuchServiceName, UrlBuildError
 from ._links import LinkMemory, call_key
 from ._moved import Alias, alias_table
-from ._url import UrlHandler, UrlRequest, refusal_of_own
+from ._url import AddressedRequest, UrlHandler, UrlRequest, refusal_of_own
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -262,7 +262,7 @@ class Linking(Asking):
         :class:`~wsgi_party.UrlBuildError` with the member's reason for
         ``own_name`` as its cause.
         """
-        request = UrlRequest(
+        request = AddressedRequest(
             own_name,
             whole.values,
             whole.external,

@@ -229,6 +229,14 @@ class UrlRequest:
         )
 
 
+class AddressedRequest(UrlRequest):
+    """A :class:`UrlRequest` the party addressed to one member: its endpoint
+    is already that member's own name (``"polls:index"`` asked of member
+    ``polls`` as ``"polls:polls:index"``), so handlers read it as it is."""
+
+    __slots__ = ()
+
+
 _OPTIONS = frozenset(("_external", "_anchor", "_method", "_scheme"))
 
 _URL_FIELDS = (
@@ -326,7 +334,11 @@ class UrlHandler:
         given = request.values
         values = dict(given)
         try:
-            if ":" in endpoint and endpoint.partition(":")[0] == operator.name:
+            if (
+                ":" in endpoint
+                and endpoint.partition(":")[0] == operator.name
+                and type(request) is not AddressedRequest
+            ):
                 endpoint, path = self._build_own(endpoint, values, request.method)
             else:
                 path = self.build_path(endpoint, values, request.method)
