@@ -328,7 +328,11 @@ class UrlHandler:
         """
 
     def __call__(self, payload: object) -> str:
-        request = payload if type(payload) is UrlRequest else UrlRequest.coerce(payload)
+        kind = type(payload)
+        if kind is UrlRequest or kind is AddressedRequest:
+            request = t.cast("UrlRequest", payload)
+        else:
+            request = UrlRequest.coerce(payload)
         operator = self.operator
         endpoint = request.endpoint
         given = request.values
@@ -337,7 +341,7 @@ class UrlHandler:
             if (
                 ":" in endpoint
                 and endpoint.partition(":")[0] == operator.name
-                and type(request) is not AddressedRequest
+                and kind is not AddressedRequest
             ):
                 endpoint, path = self._build_own(endpoint, values, request.method)
             else:
