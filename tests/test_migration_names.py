@@ -331,6 +331,10 @@ def legacy_default() -> t.Any:
     return PartyMember(app, name="legacy", url_map=url_map)
 
 
+def claims(site: t.Any, name: str) -> list[tuple[str, str, str]]:
+    return [(c.prefix, c.declared_by, c.served_by) for c in site.claims_of(name)]
+
+
 def test_dispatcher_claims_send_a_prefix_to_the_member_that_serves_it(
     make_party: t.Callable[..., WSGIParty], tmp_path: t.Any
 ) -> None:
@@ -368,8 +372,8 @@ def test_dispatcher_claims_send_a_prefix_to_the_member_that_serves_it(
     assert client.get("/downloads").get_data(as_text=True) == "plain /downloads"
     assert client.get("/downloadsx").get_data(as_text=True) == "legacy 404"
     assert client.get("/").get_data(as_text=True) == "legacy home"
-    assert site.claims_of("new") == [("/assets", "RouteDispatcher(claims=...)")]
-    assert site.claims_of("files") == [("/downloads", "RouteDispatcher(claims=...)")]
+    assert claims(site, "new") == [("/assets", "RouteDispatcher(claims=...)", "new")]
+    assert claims(site, "files") == [("/downloads", "RouteDispatcher(claims=...)", "files")]
 
 
 @pytest.mark.parametrize(
@@ -441,7 +445,7 @@ def test_pyramid_claims_its_debug_toolbar_and_static_views(
     toolbar = client.get("/_debug_toolbar/static/toolbar/toolbar.css", environ_base=local)
     assert toolbar.status_code == 200
     assert "background-color" in toolbar.get_data(as_text=True)
-    assert site.claims_of("wiki") == [("/_debug_toolbar", "member 'wiki'")]
+    assert claims(site, "wiki") == [("/_debug_toolbar", "member 'wiki'", "wiki")]
 
 
 def test_django_claims_the_static_prefix_whitenoise_serves(
@@ -461,12 +465,11 @@ def test_django_claims_the_static_prefix_whitenoise_serves(
         django_app = WSGIHandler()
         site = RouteDispatcher({"legacy": django_app, "new": legacy_default()}, default="new")
         client = Client(make_party(site))
-        assert site.claims_of("legacy") == [("/assets", "member 'legacy'")]
+        assert claims(site, "legacy") == [("/assets", "member 'legacy'", "legacy")]
         response = client.get("/assets/site.css")
         assert response.status_code == 200
         assert b"".join(response.iter_encoded()) == b"django css"
         assert client.get("/elsewhere").get_data(as_text=True) == "legacy 404"
-    assert site.claims_of("legacy") == [("/assets", "member 'legacy'")]
 
 
 def test_routes_command_and_explain_show_claimed_prefixes(
@@ -590,3 +593,31 @@ def test_pyramid_member_named_like_its_route_names_reads_them_the_same_way(
     ]:
         assert party.url_for(endpoint) == expected, endpoint
         assert link(endpoint) == expected, endpoint
+
+
+def test_a_claim_behind_an_earlier_members_route_is_reported_shadowed(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    import flask
+    from werkzeug.test import Client
+
+    from wsgi_party import RouteDispatcher
+    from wsgi_party.flask import FlaskParty
+
+    new = flask.Flask("new")  # its own /static/<path:filename> route
+    FlaskParty(new, name="new")
+
+    def files(environ: t.Any, start_response: t.Any) -> t.Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"files"]
+
+    site = RouteDispatcher(
+        {"new": new, "files": files, "legacy": legacy_default()},
+        default="legacy",
+        claims={"files": ["/static"]},
+    )
+    client = Client(make_party(site))
+    assert client.get("/static/x").status_code == 404  # Flask's static route took it
+    (claim,) = site.claims_of("files")
+    assert (claim.prefix, claim.probe, claim.served_by) == ("/static", "/static/x", "new")
+    assert [(s.member, s.evidence) for s in claim.shadowed_by] == [("new", "match")]

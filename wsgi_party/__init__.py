@@ -48,7 +48,7 @@ from ._exceptions import (
     UrlBuildError,
     UrlOptionError,
 )
-from ._explain import RouteExplanation, RouteShadow
+from ._explain import ClaimedPrefix, RouteExplanation, RouteShadow
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
@@ -65,6 +65,7 @@ __version__ = "0.3.0.dev0"
 __all__ = [
     "INVITE_PATH",
     "Alias",
+    "ClaimedPrefix",
     "ConfigurationError",
     "Declined",
     "Handler",

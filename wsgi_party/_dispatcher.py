@@ -27,7 +27,7 @@ import logging
 import typing as t
 
 from ._exceptions import ConfigurationError, HighAndDry
-from ._explain import RouteExplanation, explain
+from ._explain import ClaimedPrefix, RouteExplanation, explain, explain_claims
 from ._invitations import INVITE_PATH, Invitation
 from ._operator import PartylineOperator
 from ._services import Matcher, MatchHandler, PrefixClaim, checked_prefixes
@@ -220,18 +220,18 @@ class RouteDispatcher:
         """
         return explain(self, party)
 
-    def claims_of(self, name: str) -> list[tuple[str, str]]:
-        """The prefixes member ``name`` claims outside its router, with who claimed each.
+    def claims_of(self, name: str) -> list[ClaimedPrefix]:
+        """The prefixes member ``name`` serves outside its router, explained.
 
-        Those given in ``claims`` and those the member claims itself (once
-        it joined), as ``(prefix, declared_by)``.
+        Those given in ``claims`` and those the member claims itself, once
+        the party invited it: one :class:`~wsgi_party.ClaimedPrefix` each,
+        with the earlier members whose ``match`` takes a path below it
+        (``prefix/x``, probed as a GET) first, as :meth:`explain` shows them
+        for routes.
 
         .. versionadded:: 0.3
         """
-        matcher = self._member_matchers().get(name)
-        if isinstance(matcher, PrefixClaim):
-            return matcher.claims()
-        return [(prefix, "RouteDispatcher(claims=...)") for prefix in self.claims.get(name, ())]
+        return explain_claims(self, name)
 
     def _member_matchers(self) -> dict[str, Matcher]:
         """The matcher of every member that joined with a ``match`` service."""

@@ -32,6 +32,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from wsgi_party import (
     Alias,
+    ClaimedPrefix,
     ConfigurationError,
     Declined,
     InvitationError,
@@ -338,19 +339,7 @@ def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row]
                 rows[name] = own
         for name in dispatcher.members:
             if name in rows:
-                rows[name].extend(
-                    _Row(
-                        name,
-                        None,
-                        (),
-                        f"{mount}{prefix}/*",
-                        name,
-                        dispatcher=mount or "/",
-                        note=f"claimed prefix, served outside its router (by {declared_by})",
-                        claim=mount + prefix,
-                    )
-                    for prefix, declared_by in dispatcher.claims_of(name)
-                )
+                rows[name].extend(_claim_row(claim, mount) for claim in dispatcher.claims_of(name))
     aliases: t.Mapping[str, Alias]
     try:
         aliases = party.aliases
@@ -362,6 +351,30 @@ def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row]
         if alias.member in rows:
             rows[alias.member].extend(_alias_rows(alias, rows[alias.member]))
     return [row for member in members for row in rows[member.name]], failed
+
+
+def _claim_row(claim: ClaimedPrefix, mount: str) -> _Row:
+    """A row for a prefix a member serves outside its router."""
+    return _Row(
+        claim.member,
+        None,
+        (),
+        f"{mount}{claim.prefix}/*",
+        claim.served_by,
+        dispatcher=mount or "/",
+        probe=mount + claim.probe,
+        shadowed_by=[
+            {
+                "member": s.member,
+                "methods": list(s.methods),
+                "evidence": s.evidence,
+                "probe": mount + s.probe,
+            }
+            for s in claim.shadowed_by
+        ],
+        note=f"claimed prefix, served outside its router (by {claim.declared_by})",
+        claim=mount + claim.prefix,
+    )
 
 
 def _alias_rows(alias: Alias, own: Sequence[_Row]) -> list[_Row]:
