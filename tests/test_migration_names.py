@@ -621,3 +621,15 @@ def test_a_claim_behind_an_earlier_members_route_is_reported_shadowed(
     (claim,) = site.claims_of("files")
     assert (claim.prefix, claim.probe, claim.served_by) == ("/static", "/static/x", "new")
     assert [(s.member, s.evidence) for s in claim.shadowed_by] == [("new", "match")]
+
+
+def test_check_command_fails_on_a_legacy_name_declared_twice(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wsgi_party.cli import main
+
+    assert main(["check", "tests.cli_targets.moved:conflict"]) == 1
+    out = capsys.readouterr().out
+    assert "aliases: legacy name 'main.explore' is declared twice" in out
+    assert "FAILED" in out
+    assert main(["check", "tests.cli_targets.moved:application"]) == 0

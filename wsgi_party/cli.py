@@ -500,6 +500,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         site = _open_site(args.target)
         try:
             members, declined = _bootstrap(site)
+            aliases_problem = _aliases_problem(site.party) if members else None
         finally:
             if site.owned:
                 site.party.close()
@@ -522,11 +523,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.append("nobody joined")
     if declined:
         problems.append(f"{len(declined)} invitation(s) declined")
+    if aliases_problem:
+        print(f"aliases: {aliases_problem}")
+        problems.append("the legacy names (aliases) cannot be used")
     if problems:
         print(f"FAILED: {'; '.join(problems)}")
         return 1
     print("OK")
     return 0
+
+
+def _aliases_problem(party: WSGIParty) -> str | None:
+    """Why the party's legacy names cannot be used (declared twice, moved to
+    no member), else ``None``."""
+    try:
+        party.aliases  # noqa: B018 - made and checked when first read
+    except ConfigurationError as exc:
+        return _one_line(exc)
+    return None
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
