@@ -633,3 +633,33 @@ def test_check_command_fails_on_a_legacy_name_declared_twice(
     assert "aliases: legacy name 'main.explore' is declared twice" in out
     assert "FAILED" in out
     assert main(["check", "tests.cli_targets.moved:application"]) == 0
+
+
+def test_flask_links_to_a_django_member_named_like_its_namespace(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    import flask
+    from django.core.wsgi import get_wsgi_application
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+
+    from wsgi_party.flask import FlaskParty, party_url
+
+    shop = flask.Flask("shop")
+    FlaskParty(shop, name="shop")
+    shop.add_url_rule("/", "index", lambda: party_url("polls:index"))
+    shop.add_url_rule(
+        "/template",
+        "template",
+        lambda: flask.render_template_string(
+            "{{ party_url('polls:polls:detail', pk=3) }} {{ party_url('polls:detail', pk=4) }}"
+        ),
+    )
+    with override_settings(WSGI_PARTY_NAME="polls"):
+        mounts = {"/shop": shop, "/legacy": get_wsgi_application()}
+        client = Client(make_party(DispatcherMiddleware(NotFound(), mounts)))
+    assert client.get("/shop/").get_data(as_text=True) == "/legacy/polls/"
+    assert client.get("/shop/template").get_data(as_text=True) == (
+        "/legacy/polls/3/ /legacy/polls/4/"
+    )
