@@ -49,11 +49,12 @@ from ._exceptions import (
     UrlBuildError,
     UrlOptionError,
 )
-from ._explain import RouteExplanation, RouteShadow
+from ._explain import ClaimedPrefix, RouteExplanation, RouteShadow
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH, Invitation, discover
 from ._member import PartyMember
+from ._moved import Alias
 from ._operator import Handler, PartylineOperator
 from ._party import Declined, Member, PartyState, WSGIParty
 from ._routing import connect_map_services, map_matcher
@@ -64,7 +65,9 @@ __version__ = "0.3.0.dev0"
 
 __all__ = [
     "INVITE_PATH",
+    "Alias",
     "CannotBuild",
+    "ClaimedPrefix",
     "ConfigurationError",
     "Declined",
     "Handler",

@@ -9,7 +9,13 @@ of its own::
     application = WSGIParty(site)
 
 Each request goes to the first member, in the order given, whose ``match``
-service claims it for the request's method, else to ``default``. A member
+service claims it for the request's method, else to ``default``. ``claims``
+adds path prefixes a member serves outside its router (a debug toolbar,
+static files served by a middleware)::
+
+    RouteDispatcher({"new": flask_app, "legacy": pyramid_app}, default="legacy",
+                    claims={"new": ["/assets/"]})
+ A member
 that has the path only for other methods gets the request (and answers 405
 as it would alone) unless ``default`` routes that method itself. Every
 member is invited directly, and joins under its key.
@@ -21,10 +27,10 @@ import logging
 import typing as t
 
 from ._exceptions import ConfigurationError, HighAndDry
-from ._explain import RouteExplanation, explain
+from ._explain import ClaimedPrefix, RouteExplanation, explain, explain_claims
 from ._invitations import INVITE_PATH, Invitation
 from ._operator import PartylineOperator
-from ._services import Matcher, MatchHandler
+from ._services import Matcher, MatchHandler, PrefixClaim, checked_prefixes
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -44,10 +50,25 @@ class RouteDispatcher:
     ``members`` maps member names to apps; the first listed wins when two
     claim a request. ``default`` names the member that gets every request
     nobody claims (the legacy app); without one those get 404.
+
+    ``claims`` maps a member to path prefixes (below the dispatcher's mount)
+    it serves outside its router: every path under one is that member's
+    claim, in the member's place in the order, for every method. Members
+    claim their own static prefixes and known tweens themselves (see
+    :ref:`url-space`); ``claims`` adds the others. A member that never
+    joins the party (a plain WSGI app serving files) is routed by its claims
+    alone.
+
+    .. versionchanged:: 0.3
+       Added ``claims``.
     """
 
     def __init__(
-        self, members: Mapping[str, WSGIApplication], *, default: str | None = None
+        self,
+        members: Mapping[str, WSGIApplication],
+        *,
+        default: str | None = None,
+        claims: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         if not members:
             raise ConfigurationError("RouteDispatcher needs at least one member")
@@ -62,6 +83,15 @@ class RouteDispatcher:
                 f" ({', '.join(map(repr, members))})"
             )
         self.members: dict[str, WSGIApplication] = dict(members)
+        #: Prefixes each member serves outside its router, as given (checked).
+        self.claims: dict[str, tuple[str, ...]] = {}
+        for name, prefixes in (claims or {}).items():
+            if name not in self.members:
+                raise ConfigurationError(
+                    f"RouteDispatcher claims name {name!r}, which is not one of the members"
+                    f" ({', '.join(map(repr, members))})"
+                )
+            self.claims[name] = checked_prefixes(prefixes, f"RouteDispatcher claims of {name!r}")
         self.default = default
         self._default_app = self.members[default] if default is not None else None
         #: Members' matchers in precedence order, filled as they join.
@@ -88,20 +118,27 @@ class RouteDispatcher:
         def invite(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             operator = environ["partyline"]
             result = app(environ, start_response)
-            if isinstance(operator, PartylineOperator) and operator.handlers:
+            matcher: Matcher | None = None
+            joined = isinstance(operator, PartylineOperator) and bool(operator.handlers)
+            if joined:
                 operator.name = name
                 handlers = operator.services.get("match", ())
                 if handlers:
                     handler = handlers[0]
-                    matcher: Matcher = (
+                    matcher = (
                         handler.matcher
                         if isinstance(handler, MatchHandler)
                         else _via_handler(handler)
                     )
-                    if name == self.default:
-                        self._default_matcher = matcher
-                    else:
-                        self._register(name, app, matcher)
+            prefixes = self.claims.get(name)
+            if prefixes:
+                matcher = PrefixClaim(prefixes, matcher, "RouteDispatcher(claims=...)")
+            if matcher is not None:
+                if name == self.default:
+                    self._default_matcher = matcher
+                else:
+                    self._register(name, app, matcher)
+                if joined:
                     operator.on_close(lambda: self._unregister(name))
             return result
 
@@ -182,6 +219,19 @@ class RouteDispatcher:
         .. versionadded:: 0.3
         """
         return explain(self, party)
+
+    def claims_of(self, name: str) -> list[ClaimedPrefix]:
+        """The prefixes member ``name`` serves outside its router, explained.
+
+        Those given in ``claims`` and those the member claims itself, once
+        the party invited it: one :class:`~wsgi_party.ClaimedPrefix` each,
+        with the earlier members whose ``match`` takes a path below it
+        (``prefix/x``, probed as a GET) first, as :meth:`explain` shows them
+        for routes.
+
+        .. versionadded:: 0.3
+        """
+        return explain_claims(self, name)
 
     def _member_matchers(self) -> dict[str, Matcher]:
         """The matcher of every member that joined with a ``match`` service."""

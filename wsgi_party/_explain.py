@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ._exceptions import HighAndDry
-from ._services import Route
+from ._services import PrefixClaim, Route
 from ._url import UrlRequest
 
 if t.TYPE_CHECKING:
@@ -34,7 +34,7 @@ if t.TYPE_CHECKING:
     from ._party import Member, WSGIParty
     from ._services import Matcher
 
-__all__ = ["RouteExplanation", "RouteShadow", "explain"]
+__all__ = ["ClaimedPrefix", "RouteExplanation", "RouteShadow", "explain", "explain_claims"]
 
 #: Methods left out when probing who serves a route: every framework adds
 #: them to GET routes, so they say nothing about which member owns the route.
@@ -79,8 +79,9 @@ class RouteShadow:
     methods: tuple[str, ...]
     #: The path it claimed, as the dispatcher sees it (below its mount).
     probe: str
-    #: How it is known: ``"match"``, the member's ``match`` service claimed
-    #: ``probe`` (the only kind there is).
+    #: How it is known: ``"match"``, the member's router claimed ``probe``,
+    #: or ``"claim"``, ``probe`` is under a prefix it serves outside its
+    #: router (see :ref:`url-space`).
     evidence: str = "match"
 
 
@@ -186,7 +187,9 @@ def _explain_route(
             elif claim is not None and claim[1]:
                 claimed.append(method)
         if claimed:
-            shadows.append(RouteShadow(other, tuple(claimed), probe))
+            prefix = matcher.prefix_of(probe) if isinstance(matcher, PrefixClaim) else None
+            evidence = "match" if prefix is None else "claim"
+            shadows.append(RouteShadow(other, tuple(claimed), probe, evidence))
     main = probe_methods[0]
     served_by = next((s.member for s in shadows if main in s.methods), name)
     note = "; ".join(problems) or None
@@ -250,6 +253,57 @@ def _below(url: str, mount: str, base_url: str | None) -> str | None:
 def _routes_to(matcher: Matcher, method: str, path: str, endpoint: str) -> bool:
     claim, _problem = _claim(matcher, method, path)
     return claim is not None and claim[1] and claim[0] == endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPrefix:
+    """A path prefix a :class:`~wsgi_party.RouteDispatcher` member serves
+    outside its router, explained (see :ref:`url-space`).
+
+    .. versionadded:: 0.3
+    """
+
+    #: The member that claims it.
+    member: str
+    #: The prefix, below the dispatcher's mount, without a trailing slash.
+    prefix: str
+    #: Who claimed it: ``"member 'wiki'"`` (the integration) or
+    #: ``"RouteDispatcher(claims=...)"``.
+    declared_by: str
+    #: The path below the prefix that earlier members were asked about.
+    probe: str
+    #: The member that gets a GET request for ``probe``.
+    served_by: str
+    #: The earlier members whose ``match`` claims ``probe`` first.
+    shadowed_by: tuple[RouteShadow, ...] = ()
+
+
+def explain_claims(dispatcher: RouteDispatcher, name: str) -> list[ClaimedPrefix]:
+    """Each prefix member ``name`` claims, and the earlier members that take it."""
+    matchers = dispatcher._member_matchers()
+    own = matchers.get(name)
+    if not isinstance(own, PrefixClaim):
+        return []
+    order = [n for n in dispatcher.members if n != dispatcher.default]
+    if dispatcher.default is not None:
+        order.append(dispatcher.default)
+    earlier = order[: order.index(name)] if name in order else []
+    explained = []
+    for prefix, declared_by in own.claims():
+        probe = f"{prefix}/x"
+        shadows = []
+        for other in earlier:
+            matcher = matchers.get(other)
+            if matcher is None:
+                continue
+            claim, _problem = _claim(matcher, "GET", probe)
+            if claim is not None and claim[1]:
+                inner = matcher.prefix_of(probe) if isinstance(matcher, PrefixClaim) else None
+                evidence = "match" if inner is None else "claim"
+                shadows.append(RouteShadow(other, ("GET",), probe, evidence))
+        served_by = shadows[0].member if shadows else name
+        explained.append(ClaimedPrefix(name, prefix, declared_by, probe, served_by, tuple(shadows)))
+    return explained
 
 
 def _claim(

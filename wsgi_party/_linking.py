@@ -14,15 +14,26 @@ asks around, and remembers the finished link where that is exact (see
 from __future__ import annotations
 
 import typing as t
+from types import MappingProxyType
 
 from ._asking import Asking
 from ._bootstrap import _READY
 from ._context import RequestScope, _get_scope
-from ._exceptions import CannotBuild, NoAnswer, NoSuchServiceName, UrlBuildError
+from ._exceptions import CannotBuild, HighAndDry, NoAnswer, NoSuchServiceName, UrlBuildError
 from ._links import LinkMemory, call_key
-from ._url import UrlHandler, UrlRequest, _NoSuchEndpoint, refusals_message
+from ._moved import Alias, alias_table
+from ._url import (
+    AddressedRequest,
+    UrlHandler,
+    UrlRequest,
+    _NoSuchEndpoint,
+    refusal_of_own,
+    refusals_message,
+)
 
 if t.TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ._operator import Handler, PartylineOperator
 
 __all__ = ["Linking"]
@@ -38,9 +49,34 @@ class Linking(Asking):
     base_url: str | None
     #: Finished links, exact and bounded (see wsgi_party._links).
     _links: LinkMemory
+    #: The party's own ``moved`` map, checked: legacy name to (member, endpoint).
+    _moved: dict[str, tuple[str, str]]
+    #: Every legacy name, made when first needed (see wsgi_party._moved).
+    _aliases: dict[str, Alias] | None
 
     def _handlers_changed(self) -> None:
         self._links.clear()
+        self._aliases = None
+
+    @property
+    def aliases(self) -> Mapping[str, Alias]:
+        """Every legacy endpoint name the party still builds, by name.
+
+        From ``WSGIParty(moved=...)`` and the ``aliases`` the members declare
+        (see :ref:`moved-names`). A name is built from its alias only when
+        no member builds it as it is. Raises
+        :class:`~wsgi_party.ConfigurationError` when two declare one name or
+        a ``moved`` target is not a member.
+
+        .. versionadded:: 0.3
+        """
+        table = self._aliases
+        if table is None:
+            if self._state is not _READY:
+                self._not_ready()
+            table = alias_table(self._moved, self._operators)
+            self._aliases = table
+        return MappingProxyType(table)
 
     def url_for(self, endpoint: str, **values: t.Any) -> str:
         """Build a URL to a member's endpoint, with Flask's conventions.
@@ -139,23 +175,12 @@ class Linking(Asking):
         endpoint = request.endpoint
         target, own_name = self._split_target(endpoint)
         if target is not None:  # the member is asked for its own name of the endpoint
-            request = UrlRequest(
-                own_name,
-                request.values,
-                request.external,
-                request.anchor,
-                request.method,
-                script_root=request.script_root,
-                scheme=request.scheme,
-                host=request.host,
-            )
             try:
-                url = self.ask(target, "url", request)
-            except NoAnswer as exc:
+                request, url = self._ask_target(target, request, own_name)
+            except UrlBuildError as exc:
                 if _raised_by_a_handler(exc):
                     raise
-                error = _not_built_by(target, endpoint, exc.__cause__)
-                raise error from error.__cause__
+                return self._build_moved(request, exc)
             member = self._by_name.get(target)
             if member is None:  # the party closed while the member built it
                 return url, False
@@ -172,9 +197,105 @@ class Linking(Asking):
                     if "url" in op.services and op is not operator
                 )
                 error = _not_built(endpoint, asked, getattr(exc, "refusals", ()))
-                raise error from error.__cause__
+                error.__suppress_context__ = True
+                return self._build_moved(request, error, operator)
             handlers = self._answerers("url", self.handlers.get("url", []), operator)
         return url, _all_pure(handlers, request.endpoint)
+
+    def _build_moved(
+        self,
+        request: UrlRequest,
+        error: UrlBuildError,
+        operator: PartylineOperator | None = None,
+    ) -> tuple[str, bool]:
+        """Build ``request``'s endpoint from its alias, as no member built it.
+
+        Raises ``error`` (why nobody built it) when the name has no alias.
+        """
+        alias = self.aliases.get(request.endpoint)
+        if alias is None:
+            raise error
+        member, endpoint = alias.member, alias.endpoint
+        moved = UrlRequest(
+            f"{member}:{endpoint}",
+            request.values,
+            request.external,
+            request.anchor,
+            request.method,
+            script_root=request.script_root,
+            scheme=request.scheme,
+            host=request.host,
+        )
+        try:
+            answered, url = self._ask_target(member, moved, endpoint)
+        except UrlBuildError as exc:
+            if _raised_by_a_handler(exc):
+                raise
+            raise UrlBuildError(
+                f"{request.endpoint!r} moved to {member}:{endpoint} (declared by"
+                f" {alias.declared_by}), which could not be built: {exc}",
+                request.endpoint,
+                (member,),
+            ) from exc.__cause__
+        # The link may be remembered only if every member that refused the
+        # legacy name would refuse it again, and the new owner builds purely.
+        target, own_name = self._split_target(request.endpoint)
+        if target is not None:
+            refused = self._by_name.get(target)
+            refusers: t.Iterable[Handler] = refused.services.get("url", ()) if refused else ()
+        else:
+            refusers = self._answerers("url", self.handlers.get("url", []), operator)
+        owner = self._by_name.get(member)
+        pure = (
+            owner is not None
+            and _all_pure(refusers, own_name)
+            and _all_pure(owner.services.get("url", ()), answered.endpoint)
+        )
+        return url, pure
+
+    def _ask_target(self, target: str, whole: UrlRequest, own_name: str) -> tuple[UrlRequest, str]:
+        """Ask member ``target`` for ``own_name``, else for the whole name.
+
+        ``whole`` asks for ``"<target>:<own_name>"``. A member may have a
+        name of its own that starts with its member name (a Django member
+        ``polls`` with the URL namespace ``polls``): when it cannot build
+        ``own_name`` it is asked for the whole name. Returns the request
+        that was answered and the URL; when neither is, raises
+        :class:`~wsgi_party.UrlBuildError` with the member's reason for
+        ``own_name`` as its cause.
+        """
+        request = AddressedRequest(
+            own_name,
+            whole.values,
+            whole.external,
+            whole.anchor,
+            whole.method,
+            script_root=whole.script_root,
+            scheme=whole.scheme,
+            host=whole.host,
+        )
+        try:
+            return request, self.ask(target, "url", request)
+        except NoAnswer as exc:
+            if _raised_by_a_handler(exc):
+                raise
+            # The member's own reason (its HighAndDry) stays the cause.
+            refusal = exc.__cause__
+        try:
+            return whole, self.ask(target, "url", whole)
+        except NoAnswer as exc:
+            if _raised_by_a_handler(exc):
+                raise
+            member = self._by_name.get(target)
+            other = exc.__cause__
+            if (
+                member is not None
+                and isinstance(refusal, HighAndDry)
+                and isinstance(other, HighAndDry)
+            ):
+                refusal = refusal_of_own(member, own_name, refusal, whole.endpoint, other)
+        error = _not_built_by(target, whole.endpoint, refusal)
+        raise error from error.__cause__
 
     def clear_url_cache(self) -> None:
         """Forget every remembered link.

@@ -32,6 +32,7 @@ from ._routing import map_matcher
 from .integration import (
     Membership,
     RequestScope,
+    checked_aliases,
     enter_scope,
     invited_operator,
     leave_scope,
@@ -55,7 +56,8 @@ class PartyMember(Membership):
     ``services`` maps service names to handlers to connect on joining; each
     replaces the standard handler of its name (``ping``, ``url``, ``routes``,
     ``match``). ``url_map`` is the app's werkzeug ``Map``, if it is not
-    ``app.url_map``.
+    ``app.url_map``. ``aliases`` maps legacy endpoint names to the app's
+    own endpoints: routes it took over (see :ref:`moved-names`).
 
     The wrapper, not ``app``, is the member: two wrappers around one app
     join as two members. An :class:`~wsgi_party.UntrustedHost` raised by the
@@ -63,7 +65,8 @@ class PartyMember(Membership):
 
     .. versionchanged:: 0.3
        Given services replace the standard ones; the wrapper is the member;
-       the request scope stays bound while a streamed body runs.
+       the request scope stays bound while a streamed body runs; added
+       ``aliases``.
     """
 
     def __init__(
@@ -73,8 +76,10 @@ class PartyMember(Membership):
         name: str | None = None,
         services: Mapping[str, Handler] | None = None,
         url_map: Map | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(self, name)
+        self.aliases = checked_aliases(aliases, "PartyMember(aliases=...)")
         #: The wrapped WSGI app.
         self.app = app
         #: Handlers by service name, connected on joining.

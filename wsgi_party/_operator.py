@@ -125,7 +125,11 @@ class PartylineOperator:
                     raise InvitationError(
                         f"{_describe(app)} was invited at {self.invite_path!r} but"
                         f" already joined this party as member {other.name!r}"
-                        f" (invited at {other.invite_path!r}); mount each app once"
+                        f" (invited at {other.invite_path!r}); mount each app once (an app"
+                        " that serves a prefix and also takes over routes of a"
+                        " RouteDispatcher is one RouteDispatcher member whose own routes"
+                        " carry the prefix: see 'One app, a prefix and taken-over routes'"
+                        " in the docs)"
                     )
                 self.decline(
                     f"{_describe(app)} is already member {other.name!r} of another"

@@ -42,6 +42,7 @@ from ._hosts import trusted_host_list
 from ._invitations import INVITE_PATH, Invitation, InviteGuard, discover
 from ._linking import Linking
 from ._links import DEFAULT_MAX_BYTES, LinkMemory
+from ._moved import checked_moved
 from ._operator import Connection, Handler, PartylineOperator
 from ._owners import check_owners
 
@@ -86,10 +87,17 @@ class WSGIParty(Linking):
     service, is a :class:`~wsgi_party.ConfigurationError` at bootstrap. See
     :attr:`owners` and :ref:`owners`.
 
+    ``moved`` maps legacy endpoint names (``"legacy:main.explore"``,
+    ``"explore"``) to the ``"member:endpoint"`` that now has the route, so
+    old links keep building once the legacy route is gone; members can
+    declare such names themselves (see :ref:`moved-names` and
+    :attr:`aliases`).
+
     .. versionchanged:: 0.2
        ``invites`` defaults to discovery; added ``lazy`` and ``base_url``.
     .. versionchanged:: 0.3
-       Added ``url_memory_bytes``, ``trusted_hosts`` and ``owners``; an
+       Added ``url_memory_bytes``, ``trusted_hosts``, ``owners`` and
+       ``moved``; an
        invalid request host is refused.
     """
 
@@ -113,6 +121,7 @@ class WSGIParty(Linking):
         url_memory_bytes: int = DEFAULT_MAX_BYTES,
         trusted_hosts: Iterable[str] | None = None,
         owners: Mapping[str, str] | None = None,
+        moved: Mapping[str, str] | None = None,
     ) -> None:
         self.application = application
         self.ignore_missing_services = ignore_missing_services
@@ -142,6 +151,8 @@ class WSGIParty(Linking):
         self._links = LinkMemory(url_memory_bytes)
         self._given_owners = check_owners(owners)
         self._owned: dict[str, str] = {}
+        self._moved = checked_moved(moved)
+        self._aliases = None
         _live_parties.add(self)
         if not lazy:
             self._bootstrap()

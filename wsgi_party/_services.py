@@ -25,12 +25,20 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ._exceptions import HighAndDry, PartylineException
+from ._exceptions import ConfigurationError, HighAndDry, PartylineException
 
 if t.TYPE_CHECKING:
     from ._operator import PartylineOperator
 
-__all__ = ["Match", "MatchRequest", "Pong", "Route", "standard_handlers"]
+__all__ = [
+    "Match",
+    "MatchRequest",
+    "Pong",
+    "PrefixClaim",
+    "Route",
+    "checked_prefixes",
+    "standard_handlers",
+]
 
 
 class Pong(str):
@@ -112,6 +120,80 @@ RouteLister = t.Callable[[], t.Iterable[tuple[str, str, t.Iterable[str]]]]
 #: ``method`` arrives upper-cased. Returning ``None`` is the cheaper way: the
 #: RouteDispatcher calls matchers on every request.
 Matcher = t.Callable[[str, str], tuple[str | None, bool, t.Iterable[str]] | None]
+
+
+class PrefixClaim:
+    """A :data:`Matcher` that claims every path under some prefixes, else asks ``matcher``.
+
+    For what a member serves outside its router: static files, a debug
+    toolbar's tween, a middleware's pages. A claimed path is answered with
+    no endpoint, for every method. ``prefixes`` are relative to the member's
+    mount (``"/static"`` claims ``/static`` and everything below it);
+    ``declared_by`` says who claimed them, for reports.
+
+    .. versionadded:: 0.3
+    """
+
+    __slots__ = ("_exact", "_under", "declared_by", "matcher", "prefixes")
+
+    def __init__(
+        self, prefixes: t.Iterable[str], matcher: Matcher | None, declared_by: str
+    ) -> None:
+        #: The claimed prefixes, without trailing slashes.
+        self.prefixes = checked_prefixes(prefixes, declared_by)
+        #: The member's own matcher, asked for every other path (or ``None``).
+        self.matcher = matcher
+        #: Who claimed the prefixes (``"member 'wiki'"``, ``"RouteDispatcher(claims=...)"``).
+        self.declared_by = declared_by
+        self._exact = frozenset(self.prefixes)
+        self._under = tuple(f"{prefix}/" for prefix in self.prefixes)
+
+    def __repr__(self) -> str:
+        return f"<PrefixClaim {list(self.prefixes)} by {self.declared_by}>"
+
+    def __call__(self, method: str, path: str) -> tuple[str | None, bool, t.Iterable[str]] | None:
+        if path.startswith(self._under) or path in self._exact:
+            return None, True, ()
+        matcher = self.matcher
+        return None if matcher is None else matcher(method, path)
+
+    def prefix_of(self, path: str) -> str | None:
+        """The claimed prefix ``path`` is under (here or in an inner claim), else ``None``."""
+        for prefix in self.prefixes:
+            if path == prefix or path.startswith(f"{prefix}/"):
+                return prefix
+        inner = self.matcher
+        return inner.prefix_of(path) if isinstance(inner, PrefixClaim) else None
+
+    def claims(self) -> list[tuple[str, str]]:
+        """Every claimed prefix and who claimed it, inner claims last."""
+        own = [(prefix, self.declared_by) for prefix in self.prefixes]
+        inner = self.matcher
+        return own + inner.claims() if isinstance(inner, PrefixClaim) else own
+
+
+def checked_prefixes(prefixes: t.Iterable[str], where: str) -> tuple[str, ...]:
+    """``prefixes`` as paths without trailing slashes, checked.
+
+    Each must be a string that starts with ``/`` and is more than ``/``
+    (claiming everything is what a dispatcher's ``default`` is for);
+    otherwise :class:`~wsgi_party.ConfigurationError` names ``where``.
+    """
+    if isinstance(prefixes, str):
+        raise ConfigurationError(
+            f"{where}: claimed prefixes must be a list of paths, got the string {prefixes!r}"
+        )
+    checked: list[str] = []
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or not prefix.startswith("/") or not prefix.strip("/"):
+            raise ConfigurationError(
+                f"{where}: a claimed prefix must be a path below '/' such as '/static/',"
+                f" got {prefix!r}"
+            )
+        head = prefix.rstrip("/")
+        if head not in checked:
+            checked.append(head)
+    return tuple(checked)
 
 
 def standard_handlers(

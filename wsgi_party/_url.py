@@ -229,6 +229,14 @@ class UrlRequest:
         )
 
 
+class AddressedRequest(UrlRequest):
+    """A :class:`UrlRequest` the party addressed to one member: its endpoint
+    is already that member's own name (``"polls:index"`` asked of member
+    ``polls`` as ``"polls:polls:index"``), so handlers read it as it is."""
+
+    __slots__ = ()
+
+
 _OPTIONS = frozenset(("_external", "_anchor", "_method", "_scheme"))
 
 _URL_FIELDS = (
@@ -320,17 +328,24 @@ class UrlHandler:
         """
 
     def __call__(self, payload: object) -> str:
-        request = payload if type(payload) is UrlRequest else UrlRequest.coerce(payload)
+        kind = type(payload)
+        if kind is UrlRequest or kind is AddressedRequest:
+            request = t.cast("UrlRequest", payload)
+        else:
+            request = UrlRequest.coerce(payload)
         operator = self.operator
         endpoint = request.endpoint
-        if ":" in endpoint:
-            prefix, rest = endpoint.split(":", 1)
-            if prefix == operator.name:
-                endpoint = rest
         given = request.values
         values = dict(given)
         try:
-            path = self.build_path(endpoint, values, request.method)
+            if (
+                ":" in endpoint
+                and endpoint.partition(":")[0] == operator.name
+                and kind is not AddressedRequest
+            ):
+                endpoint, path = self._build_own(endpoint, values, request.method)
+            else:
+                path = self.build_path(endpoint, values, request.method)
             if type(path) is not str:
                 raise PartylineException(
                     f"the url builder of member {operator.name!r} returned"
@@ -354,6 +369,61 @@ class UrlHandler:
         # party's base_url still locates the URL; a 0.1-style partyline has none.
         base_url = getattr(operator.partyline, "base_url", None)
         return finish_url(request, operator.script_name, path, base_url)
+
+    def _build_own(
+        self, endpoint: str, values: dict[str, t.Any], method: str | None
+    ) -> tuple[str, str]:
+        """Build ``"<this member>:rest"``: ``rest`` first, else the whole name.
+
+        A member may have a name of its own that starts with its member name
+        (a Django member ``polls`` with the URL namespace ``polls``): when it
+        cannot build ``rest``, it builds the whole name if it has it. When
+        neither builds, the reason given for ``rest`` is raised. Returns the
+        name that was built and its path.
+        """
+        rest = endpoint.partition(":")[2]
+        attempt = dict(values)
+        try:
+            path = self.build_path(rest, attempt, method)
+        except HighAndDry as refusal:
+            try:
+                path = self.build_path(endpoint, values, method)
+            except HighAndDry as other:
+                reason = refusal_of_own(self.operator, rest, refusal, endpoint, other)
+                raise reason from reason.__cause__
+            return endpoint, path
+        values.clear()
+        values.update(attempt)
+        return rest, path
+
+
+def refusal_of_own(
+    operator: PartylineOperator,
+    rest: str,
+    refusal: HighAndDry,
+    whole: str,
+    other: HighAndDry,
+) -> HighAndDry:
+    """Why a member built neither ``rest`` nor ``whole`` (``"<member>:rest"``).
+
+    The reason for ``rest`` (``refusal``), unless the member has ``whole``
+    but could not build it (``other`` is a :class:`CannotBuild`, or the
+    member lists ``whole`` among its routes and not ``rest``): then the
+    reason for ``whole`` (a value is missing).
+    """
+    if isinstance(refusal, CannotBuild):
+        return refusal
+    if isinstance(other, CannotBuild):
+        return other
+    listers = operator.services.get("routes", ())
+    if listers:
+        try:
+            endpoints = {route.endpoint for route in listers[0](None)}
+        except Exception:  # noqa: BLE001 - only the choice of reason depends on it
+            return refusal
+        if whole in endpoints and rest not in endpoints:
+            return other
+    return refusal
 
 
 def url_handler(

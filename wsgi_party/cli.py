@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from wsgi_party import (
+    Alias,
+    ClaimedPrefix,
     ConfigurationError,
     Declined,
     InvitationError,
@@ -279,9 +281,13 @@ class _Row:
     probe: str | None = None
     shadowed_by: list[dict[str, t.Any]] = field(default_factory=list)
     note: str | None = None
+    #: For a legacy name the member answers for: its own endpoint.
+    alias_of: str | None = None
+    #: For a prefix the member serves outside its router: the prefix.
+    claim: str | None = None
 
     def as_json(self) -> dict[str, t.Any]:
-        return {
+        row = {
             "member": self.member,
             "endpoint": self.endpoint,
             "methods": list(self.methods),
@@ -292,6 +298,11 @@ class _Row:
             "shadowed_by": self.shadowed_by,
             "note": self.note,
         }
+        if self.alias_of is not None:  # only legacy names have it
+            row["alias_of"] = self.alias_of
+        if self.claim is not None:  # only claimed prefixes have it
+            row["claim"] = self.claim
+        return row
 
 
 def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row], bool]:
@@ -326,7 +337,71 @@ def _route_rows(party: WSGIParty, members: Sequence[Member]) -> tuple[list[_Row]
         for name, own in explained.items():
             if name in rows and len(own) == len(rows[name]):
                 rows[name] = own
+        for name in dispatcher.members:
+            if name in rows:
+                rows[name].extend(_claim_row(claim, mount) for claim in dispatcher.claims_of(name))
+    aliases: t.Mapping[str, Alias]
+    try:
+        aliases = party.aliases
+    except ConfigurationError as exc:
+        failed = True
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        aliases = {}
+    for alias in aliases.values():
+        if alias.member in rows:
+            rows[alias.member].extend(_alias_rows(alias, rows[alias.member]))
     return [row for member in members for row in rows[member.name]], failed
+
+
+def _claim_row(claim: ClaimedPrefix, mount: str) -> _Row:
+    """A row for a prefix a member serves outside its router."""
+    return _Row(
+        claim.member,
+        None,
+        (),
+        f"{mount}{claim.prefix}/*",
+        claim.served_by,
+        dispatcher=mount or "/",
+        probe=mount + claim.probe,
+        shadowed_by=[
+            {
+                "member": s.member,
+                "methods": list(s.methods),
+                "evidence": s.evidence,
+                "probe": mount + s.probe,
+            }
+            for s in claim.shadowed_by
+        ],
+        note=f"claimed prefix, served outside its router (by {claim.declared_by})",
+        claim=mount + claim.prefix,
+    )
+
+
+def _alias_rows(alias: Alias, own: Sequence[_Row]) -> list[_Row]:
+    """Rows for a legacy name: each route of the endpoint it stands for."""
+    note = f"alias of {alias.endpoint!r} (declared by {alias.declared_by})"
+    rows = [
+        _Row(
+            alias.member,
+            alias.name,
+            row.methods,
+            row.rule,
+            row.served_by,
+            dispatcher=row.dispatcher,
+            probe=row.probe,
+            note=note,
+            alias_of=alias.endpoint,
+        )
+        for row in own
+        if row.endpoint == alias.endpoint and row.alias_of is None
+    ]
+    if not rows:
+        note = f"alias of {alias.endpoint!r}, which is not one of its routes (declared by"
+        note += f" {alias.declared_by})"
+        rows.append(
+            _Row(alias.member, alias.name, (), None, None, note=note, alias_of=alias.endpoint)
+        )
+    return rows
 
 
 def _explained_row(route: RouteExplanation, mount: str) -> _Row:
@@ -431,6 +506,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             members, declined = _bootstrap(site)
             owners = dict(site.party.owners)
             unowned = site.party.unowned_services()
+            aliases_problem = _aliases_problem(site.party) if members else None
         finally:
             if site.owned:
                 site.party.close()
@@ -467,11 +543,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if unowned:
         names = ", ".join(repr(s) for s in unowned)
         problems.append(f"no owner named for {names}, which several members answer")
+    if aliases_problem:
+        print(f"aliases: {aliases_problem}")
+        problems.append("the legacy names (aliases) cannot be used")
     if problems:
         print(f"FAILED: {'; '.join(problems)}")
         return 1
     print("OK")
     return 0
+
+
+def _aliases_problem(party: WSGIParty) -> str | None:
+    """Why the party's legacy names cannot be used (declared twice, moved to
+    no member), else ``None``."""
+    try:
+        party.aliases  # noqa: B018 - made and checked when first read
+    except ConfigurationError as exc:
+        return _one_line(exc)
+    return None
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

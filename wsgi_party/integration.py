@@ -45,6 +45,7 @@ import io
 import logging
 import typing as t
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from ._context import (
     RequestScope,
@@ -61,10 +62,11 @@ from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH
 from ._links import LinkMemory, call_key
+from ._moved import checked_aliases
 from ._operator import PartylineOperator
 from ._owners import check_owners
 from ._routing import map_build_failed
-from ._services import Matcher, no_route, standard_handlers
+from ._services import Matcher, PrefixClaim, no_route, standard_handlers
 from ._url import (
     PathBuilder,
     UrlRequest,
@@ -92,8 +94,9 @@ __all__ = [
     "bind_request",
     "build_link",
     "call_key",
-    "check_owners",
     "cannot_build",
+    "check_owners",
+    "checked_aliases",
     "current_scope",
     "enter_scope",
     "fallback_fragment",
@@ -248,10 +251,14 @@ class Membership:
     override the hooks the framework can answer:
 
     * :meth:`build_path` (with :meth:`builds_purely`): the ``url`` service;
-    * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``;
+    * :meth:`list_routes` and :meth:`match`: ``routes`` and ``match``, with
+      :meth:`claimed_prefixes` for paths served outside the router;
     * :meth:`identity`: ``identity``;
     * :meth:`render_fragment` with :attr:`fragments`: ``layout``;
     * :meth:`login_url`: ``login``, the URL of the app's login page;
+    * :meth:`declared_aliases` (by default :attr:`aliases`): ``aliases``,
+      the legacy endpoint names the member answers for (see
+      :ref:`moved-names`);
     * :meth:`given_services`: handlers that replace the standard ones, or
       offer services of the app's own.
 
@@ -268,6 +275,9 @@ class Membership:
     fragments: t.Collection[str] = ()
     # Whether identity_alone has warned since the app was last in a party.
     _warned_alone = False
+    #: Legacy endpoint names this member answers for, to its own endpoints
+    #: (``{"legacy:main.explore": "explore"}``).
+    aliases: t.Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, holder: object, name: str | None = None) -> None:
         #: The object that holds the app's party state.
@@ -350,10 +360,15 @@ class Membership:
             operator.connect(service_name, handler)
         if "url" not in given and self.offers("url"):
             operator.connect("url", url_handler(operator, self.build_path, pure=self.builds_purely))
+        matcher: Matcher | None = self.match if self.offers("match") else None
+        prefixes = list(self.claimed_prefixes())
+        if prefixes:
+            name = operator.name or self.member_name()
+            matcher = PrefixClaim(prefixes, matcher, f"member {name!r}")
         standard_handlers(
             operator,
             self.list_routes if self.offers("routes") else None,
-            self.match if self.offers("match") else None,
+            matcher,
             skip=given,
         )
         if "identity" not in given and self.offers("identity"):
@@ -362,6 +377,9 @@ class Membership:
             operator.connect("layout", self._answer_layout)
         if "login" not in given and self.offers("login"):
             operator.connect("login", self._answer_login)
+        aliases = self.declared_aliases()
+        if "aliases" not in given and aliases:
+            operator.connect("aliases", lambda payload: aliases)
 
     def offers(self, service_name: str) -> bool:
         """Whether the member answers a standard service: its hook is overridden."""
@@ -387,6 +405,11 @@ class Membership:
         """
         return {}
 
+    def declared_aliases(self) -> t.Mapping[str, str]:
+        """The legacy names the member answers for: :attr:`aliases` by default
+        (override to read them from settings when invited)."""
+        return self.aliases
+
     def build_path(self, endpoint: str, values: dict[str, t.Any], method: str | None) -> str:
         """The path of ``endpoint`` within the app (a :class:`PathBuilder`)."""
         raise NotImplementedError
@@ -403,6 +426,16 @@ class Membership:
     def match(self, method: str, path: str) -> tuple[str | None, bool, Iterable[str]] | None:
         """Claim ``method path`` without running a view (a :data:`Matcher`)."""
         raise NotImplementedError
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        """Path prefixes (below the mount) the app serves outside its router.
+
+        Static files served by a middleware, a debug toolbar's tween: its
+        ``match`` claims every path under them, so a
+        :class:`~wsgi_party.RouteDispatcher` sends those requests to it.
+        Read when the member is invited. Default: none.
+        """
+        return ()
 
     def identity(self) -> Identity | None:
         """Who is logged in for the current request (:func:`current_scope`)."""

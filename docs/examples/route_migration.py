@@ -75,3 +75,38 @@ if __name__ == "__main__":
     assert client.post("/about").text == "legacy about"
     # [end-check]
     application.close()
+
+    # [start-one-app]
+    from flask import Blueprint
+
+    def make_shop() -> Flask:
+        """A new app with a prefix of its own that also took over /about."""
+        shop = Flask("shop")
+        FlaskParty(shop, name="shop")
+        pages = Blueprint("pages", "shop")
+
+        @pages.route("/")
+        def index() -> str:
+            return f"shop index; about is {party_url('about')}"
+
+        @pages.route("/cart")
+        def cart() -> str:
+            return "cart"
+
+        shop.register_blueprint(pages, url_prefix="/shop")  # its own prefix
+
+        @shop.route("/about")  # taken over, at its legacy URL
+        def about() -> str:
+            return f"shop about; see {party_url('pages.cart')}"
+
+        return shop
+
+    site = RouteDispatcher({"shop": make_shop(), "legacy": make_legacy()}, default="legacy")
+    application = WSGIParty(site)
+    client = Client(application)
+    assert client.get("/shop/").text == "shop index; about is /about"
+    assert client.get("/about").text == "shop about; see /shop/cart"
+    assert client.get("/").text == "legacy home: /about /articles/hello"
+    assert application.url_for("shop:pages.cart") == "/shop/cart"
+    # [end-one-app]
+    application.close()

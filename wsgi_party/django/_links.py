@@ -41,6 +41,8 @@ from .apps import party_config
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator
 
+    from ._reverse import Reverser
+
 __all__ = ["PartyNoReverseMatch", "party_url"]
 
 #: Characters left unquoted in an anchor, as Flask's ``url_for`` (and the
@@ -111,7 +113,7 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
         # One of the project's own requests (or no party): Django's own prefix.
         rest = dict(values)
         current_app = _current_app(request)
-        path = membership.reverser.find(local, rest, current_app)
+        path = _reverse_own(membership.reverser, endpoint, rest, operator, current_app)
         if path is not None:
             url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
             return _absolute(url, endpoint, request, operator, scheme) if external else url
@@ -176,6 +178,27 @@ def _not_built(endpoint: str, own: CannotBuild | None, error: UrlBuildError) -> 
     )
     failed.__cause__ = refusals[0].__cause__ or refusals[0]
     return failed
+
+
+def _reverse_own(
+    reverser: Reverser,
+    endpoint: str,
+    values: dict[str, t.Any],
+    operator: PartylineOperator | None,
+    current_app: str | None,
+) -> str | None:
+    """The path of URL name ``endpoint`` in this project, or ``None``.
+
+    ``"<member>:name"`` (this project's member name) is ``name``, else, when
+    the project has no such name, the whole name: a namespace may be named
+    like the member (see :ref:`member-named-like-a-namespace`).
+    """
+    name = operator.name if operator is not None else None
+    if name and endpoint.startswith(name + ":"):
+        path = reverser.find(endpoint[len(name) + 1 :], values, current_app)
+        if path is not None:
+            return path
+    return reverser.find(endpoint, values, current_app)
 
 
 def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:

@@ -22,8 +22,8 @@ from django.urls import NoReverseMatch, Resolver404  # type: ignore[import-untyp
 from wsgi_party.integration import Membership, no_route, url_handler
 
 from ._look import current_identity, login_page, render_for
-from ._reverse import Reverser, list_routes, path_text, resolve_route
-from .apps import fragments, identity_enabled, member_name, owners
+from ._reverse import Reverser, list_routes, path_text, resolve_route, served_prefixes
+from .apps import aliases, fragments, identity_enabled, member_name, owners
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -59,6 +59,9 @@ class DjangoMembership(Membership):
 
     def expected_owners(self) -> tuple[Mapping[str, str], str]:
         return owners(), "setting WSGI_PARTY_OWNERS"
+
+    def declared_aliases(self) -> Mapping[str, str]:
+        return aliases()
 
     def offers(self, service_name: str) -> bool:
         if service_name in ("identity", "login"):
@@ -104,6 +107,9 @@ class DjangoMembership(Membership):
             return resolve_route(path_text(path)), True, ()
         except Resolver404:
             raise no_route(self.joined_as, method, path) from None
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        return served_prefixes()
 
     def identity(self) -> Identity | None:
         return current_identity(self.joined_as, self.operator)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import typing as t
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings  # type: ignore[import-untyped,unused-ignore]
 from django.middleware.common import (  # type: ignore[import-untyped,unused-ignore]
@@ -65,7 +65,7 @@ from ._compat import (
 if t.TYPE_CHECKING:
     from wsgi_party import CannotBuild, HighAndDry
 
-__all__ = ["Reverser", "list_routes", "path_text", "resolve_route"]
+__all__ = ["Reverser", "list_routes", "path_text", "resolve_route", "served_prefixes"]
 
 #: Characters ``reverse()`` leaves unquoted in a path (RFC 3986 ``pchar``).
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
@@ -504,6 +504,38 @@ def _slash_redirect(path: str) -> t.Any | None:
     if not match or not appends_slash(match.func):
         return None
     return match
+
+
+def served_prefixes() -> list[str]:
+    """Path prefixes the project serves outside its URLconf: WhiteNoise's.
+
+    With WhiteNoise's middleware (or a subclass) in ``MIDDLEWARE``, the
+    static prefix it serves, worked out as WhiteNoise does:
+    ``WHITENOISE_STATIC_PREFIX``, else the path of ``STATIC_URL`` with
+    ``FORCE_SCRIPT_NAME`` taken off. Static files served through URL
+    patterns (``staticfiles_urlpatterns()``, ``static()``) are routes:
+    :func:`resolve_route` has them. ``WHITENOISE_ROOT`` files are not claimed
+    (they sit at the root, beside every other app's pages).
+    """
+    if not any(_is_whitenoise(import_string(dotted)) for dotted in settings.MIDDLEWARE):
+        return []
+    prefix = getattr(settings, "WHITENOISE_STATIC_PREFIX", None)
+    if prefix is None:
+        prefix = urlsplit(settings.STATIC_URL or "").path
+        script_name = (settings.FORCE_SCRIPT_NAME or "").rstrip("/")
+        if script_name and prefix.startswith(script_name):
+            prefix = prefix[len(script_name) :]
+    prefix = "/" + prefix.strip("/")
+    return [prefix] if prefix != "/" else []
+
+
+def _is_whitenoise(middleware: object) -> bool:
+    """Whether ``middleware`` is WhiteNoise's, found by name so that
+    WhiteNoise need not be installed."""
+    return isinstance(middleware, type) and any(
+        base.__module__ == "whitenoise.middleware" and base.__name__ == "WhiteNoiseMiddleware"
+        for base in middleware.__mro__
+    )
 
 
 def _has_common_middleware() -> bool:

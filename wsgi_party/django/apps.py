@@ -7,6 +7,7 @@ Django finds it through ``INSTALLED_APPS``::
     WSGI_PARTY_NAME = "legacy"                                # optional
     WSGI_PARTY_FRAGMENTS = {"header": "partials/header.html"}  # optional
     WSGI_PARTY_OWNERS = {"identity": "legacy"}                 # optional
+    WSGI_PARTY_ALIASES = {"legacy:explore": "explore"}         # optional
 
 The config holds the Django project's membership: a process has one
 settings module and therefore one Django project, so however many
@@ -27,7 +28,7 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
 )
 
 from wsgi_party import ConfigurationError
-from wsgi_party.integration import check_owners
+from wsgi_party.integration import check_owners, checked_aliases
 
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator, UrlHandler
@@ -38,6 +39,7 @@ if t.TYPE_CHECKING:
 __all__ = [
     "PartyConfig",
     "PartyImproperlyConfigured",
+    "aliases",
     "fragments",
     "fragment_fallback",
     "identity_enabled",
@@ -145,6 +147,19 @@ def owners() -> dict[str, str]:
         raise PartyImproperlyConfigured(str(exc)) from None
 
 
+def aliases() -> Mapping[str, str]:
+    """``WSGI_PARTY_ALIASES``: legacy endpoint names to this project's URL names.
+
+    The names of routes the project took over from another member (see
+    :ref:`moved-names`).
+    """
+    declared = getattr(settings, "WSGI_PARTY_ALIASES", None) or {}
+    try:
+        return checked_aliases(declared, "WSGI_PARTY_ALIASES")
+    except ConfigurationError as exc:
+        raise PartyImproperlyConfigured(str(exc)) from None
+
+
 def fragment_fallback() -> str | Mapping[str, str] | None:
     """``WSGI_PARTY_FRAGMENT_FALLBACK``: other members' fragments while the
     project is in no party (one HTML string, or a dict by fragment name)."""
@@ -203,6 +218,7 @@ def check_settings(app_configs: t.Any = None, **kwargs: t.Any) -> list[t.Any]:
         ("WSGI_PARTY_FRAGMENTS", fragments),
         ("WSGI_PARTY_OWNERS", owners),
         ("WSGI_PARTY_FRAGMENT_FALLBACK", fragment_fallback),
+        ("WSGI_PARTY_ALIASES", aliases),
     )
     for setting, reader in readers:
         try:

@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.local import LocalProxy
 
 from wsgi_party import INVITE_PATH, PartylineException
-from wsgi_party.integration import enter_scope, invited_operator, leave_scope
+from wsgi_party.integration import checked_aliases, enter_scope, invited_operator, leave_scope
 
 from ._look import party_fragment, party_identity
 from ._member import EXTENSION_KEY, INVITE_ENDPOINT, FlaskPartyState, state_of
@@ -63,6 +63,9 @@ class FlaskParty:
     ``login`` service; default: Flask-Login's ``login_manager.login_view``).
     ``fragments`` maps layout fragment names to template names the app
     renders for the others.
+    ``aliases`` maps legacy endpoint names (``"legacy:main.explore"``,
+    ``"explore"``) to the app's own endpoints: the routes it took over, so
+    that old links keep building (see :ref:`moved-names`).
 
     One :class:`FlaskParty` may initialise several apps; each keeps its own
     state in ``app.extensions["wsgi_party"]``.
@@ -87,6 +90,7 @@ class FlaskParty:
         identity: IdentityCallable | None = None,
         fragments: Mapping[str, str] | None = None,
         login_endpoint: str | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         #: Member name given to every app this extension initialises.
         self.name = name
@@ -96,6 +100,8 @@ class FlaskParty:
         self.login_endpoint = login_endpoint
         #: Layout fragment name -> template name.
         self.fragments: dict[str, str] = dict(fragments or {})
+        #: Legacy endpoint name -> this app's own endpoint.
+        self.aliases: dict[str, str] = checked_aliases(aliases, "FlaskParty(aliases=...)")
         if app is not None:
             self.init_app(app)
 

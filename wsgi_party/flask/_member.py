@@ -95,6 +95,7 @@ class FlaskPartyState(Membership):
         self.fragments = party.fragments
         # (service, before_request function) pairs warned about in this party.
         self._warned: set[tuple[str, object]] = set()
+        self.aliases = party.aliases
 
     def __repr__(self) -> str:
         return f"<FlaskPartyState of {self.app.name!r} operator={self.operator!r}>"

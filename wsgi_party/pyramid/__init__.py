@@ -94,6 +94,7 @@ if t.TYPE_CHECKING:
     from wsgi_party import Identity, PartylineOperator
 
 __all__ = [
+    "ALIASES_SETTING",
     "FALLBACK_SETTING",
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
@@ -129,6 +130,8 @@ OWNERS_SETTING = _settings.OWNERS_SETTING
 FALLBACK_SETTING = _settings.FALLBACK_SETTING
 #: Setting: the route of the login page, in the app that owns login.
 LOGIN_ROUTE_SETTING = _settings.LOGIN_ROUTE_SETTING
+#: Setting: legacy endpoint names this app answers for, ``legacy name -> route name``.
+ALIASES_SETTING = _settings.ALIASES_SETTING
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = _settings.INVITE_ROUTE
 
@@ -157,6 +160,7 @@ def includeme(config: t.Any) -> None:
         owners=settings.owners,
         fragment_fallback=settings.fragment_fallback,
         login_route=settings.login_route,
+        aliases=settings.aliases,
     )
     registry.registerUtility(member, IPartyMember)
     config.add_route(INVITE_ROUTE, INVITE_PATH)

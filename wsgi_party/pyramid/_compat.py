@@ -141,3 +141,18 @@ def quote_anchor(anchor: str) -> str:
     """
     quoted: str = url_quote(anchor, ANCHOR_SAFE)
     return quoted
+
+
+def tween_names(registry: t.Any) -> list[str]:
+    """The dotted names of the tweens the app's registry runs.
+
+    ``ITweens`` is a documented interface, but the ``Tweens`` object that
+    provides it (``explicit``, ``implicit()``) is not: checked on Pyramid
+    2.0 and 2.1.
+    """
+    tweens = registry.queryUtility(ITweens)
+    if tweens is None:
+        return []
+    explicit = [name for name, _factory in getattr(tweens, "explicit", ())]
+    implicit = [name for name, _factory in tweens.implicit()] if not explicit else []
+    return explicit or implicit

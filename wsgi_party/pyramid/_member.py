@@ -35,6 +35,7 @@ from wsgi_party.integration import (
 )
 
 from . import _look, _urls
+from ._compat import tween_names
 from ._security import PartySecurityPolicy
 from ._settings import OWNERS_SETTING, PyramidConfigurationError
 
@@ -50,6 +51,12 @@ __all__ = [
     "party_member",
     "partyline_tween_factory",
 ]
+
+
+#: Path prefixes known tweens serve themselves, by the tween's dotted name.
+TWEEN_PREFIXES = {
+    "pyramid_debugtoolbar.toolbar_tween_factory": "/_debug_toolbar",
+}
 
 
 class IPartyMember(Interface):  # type: ignore[misc]
@@ -96,8 +103,11 @@ class PyramidMember(Membership):
         owners: Mapping[str, str] | None = None,
         fragment_fallback: str | Mapping[str, str] | None = None,
         login_route: str | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(registry, name)
+        #: Legacy endpoint names this app answers for: name -> its route name.
+        self.aliases = dict(aliases or {})
         #: The app's registry (the member's holder: one live party per registry).
         self.registry = registry
         #: Layout fragments this app renders: name -> renderer asset spec.
@@ -211,6 +221,12 @@ class PyramidMember(Membership):
         """Which route the router would pick for ``method`` and ``path`` (no
         view is called)."""
         return _urls.match(self, method, path)
+
+    def claimed_prefixes(self) -> Iterable[str]:
+        """The prefixes the app's known tweens serve (pyramid_debugtoolbar's
+        ``/_debug_toolbar``). Static views are routes: ``match`` has them."""
+        tweens = tween_names(self.registry)
+        return [prefix for name, prefix in TWEEN_PREFIXES.items() if name in tweens]
 
     # -- hooks: identity and layout (see _look) -----------------------------------
 

@@ -7,6 +7,7 @@ Set them in the Configurator or the ``.ini`` file::
         "wsgi_party.fragments": "header = myapp:templates/header.pt",
         "wsgi_party.identity": "myapp.auth:party_identity",
         "wsgi_party.login_route": "login",
+        "wsgi_party.aliases": "legacy:main.explore = explore",
     })
     config.include("wsgi_party.pyramid")      # calls read_settings(config)
 
@@ -31,6 +32,7 @@ if t.TYPE_CHECKING:
     from wsgi_party import Identity
 
 __all__ = [
+    "ALIASES_SETTING",
     "FALLBACK_SETTING",
     "FRAGMENTS_SETTING",
     "IDENTITY_SETTING",
@@ -55,6 +57,8 @@ OWNERS_SETTING = "wsgi_party.owners"
 FALLBACK_SETTING = "wsgi_party.fragment_fallback"
 #: Setting: name of the route of the app's login page, when the app owns login.
 LOGIN_ROUTE_SETTING = "wsgi_party.login_route"
+#: Setting: legacy endpoint names this app answers for, ``legacy name -> route name``.
+ALIASES_SETTING = "wsgi_party.aliases"
 #: Name of the invite route (pattern :data:`wsgi_party.INVITE_PATH`).
 INVITE_ROUTE = "wsgi_party.invite"
 
@@ -85,6 +89,8 @@ class Settings:
     fragment_fallback: str | Mapping[str, str] | None = None
     #: :data:`LOGIN_ROUTE_SETTING` (``None``: the app answers no ``login``).
     login_route: str | None = None
+    #: :data:`ALIASES_SETTING`: legacy endpoint name -> this app's route name.
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def read_settings(config: t.Any) -> Settings:
@@ -108,6 +114,7 @@ def read_settings(config: t.Any) -> Settings:
         owners=owners_setting(settings.get(OWNERS_SETTING)),
         fragment_fallback=fallback_setting(settings.get(FALLBACK_SETTING)),
         login_route=login_route.strip() if login_route is not None else None,
+        aliases=_pairs_setting(settings.get(ALIASES_SETTING), ALIASES_SETTING, "route name"),
     )
 
 
@@ -151,24 +158,28 @@ def name_setting(value: object) -> str | None:
 def fragments_setting(value: object) -> dict[str, str]:
     """:data:`FRAGMENTS_SETTING`: a mapping, or lines of ``name = renderer``
     (``#`` starts a comment line), as an ``.ini`` file writes it."""
+    return _pairs_setting(value, FRAGMENTS_SETTING, "renderer")
+
+
+def _pairs_setting(value: object, setting: str, what: str) -> dict[str, str]:
+    """A setting that maps names to ``what``: a mapping, or lines of
+    ``name = what`` (``#`` starts a comment line), as an ``.ini`` file writes it."""
     if value is None or value == "":
         return {}
-    pairs = _pairs(FRAGMENTS_SETTING, value, "name = renderer").items()
-    fragments = {}
+    pairs = _pairs(setting, value, f"name = {what}").items()
+    found = {}
     for key, value_spec in pairs:
         if not isinstance(key, str) or not isinstance(value_spec, str):
             raise PyramidConfigurationError(
-                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} must map a name"
-                " to a renderer spec"
+                f"setting {setting}: {key!r} = {value_spec!r} must map a name to a {what}"
             )
         name, spec = key.strip(), value_spec.strip()
         if not name or not spec:
             raise PyramidConfigurationError(
-                f"setting {FRAGMENTS_SETTING}: {key!r} = {value_spec!r} needs both a"
-                " name and a renderer"
+                f"setting {setting}: {key!r} = {value_spec!r} needs both a name and a {what}"
             )
-        fragments[name] = spec
-    return fragments
+        found[name] = spec
+    return found
 
 
 def _pairs(setting: str, value: object, form: str) -> dict[t.Any, t.Any]:

@@ -344,13 +344,15 @@ def party_url(member: PyramidMember, request: t.Any, endpoint: str, kw: dict[str
 
 
 def _local_route(member: PyramidMember, endpoint: str) -> str | None:
+    """This app's route for ``endpoint``: ``"<member>:name"`` is ``name``, else
+    (when the app has no route ``name``) the whole name, as the party reads it."""
     get_route = member.mapper.get_route
-    if get_route(endpoint) is not None:
-        return endpoint if endpoint != INVITE_ROUTE else None
     if ":" in endpoint:
         prefix, rest = endpoint.split(":", 1)
         if prefix == member.member_name() and get_route(rest) is not None:
-            return rest
+            return rest if rest != INVITE_ROUTE else None
+    if get_route(endpoint) is not None:
+        return endpoint if endpoint != INVITE_ROUTE else None
     return None
 
 
