@@ -27,7 +27,6 @@ from werkzeug.test import Client, create_environ, run_wsgi_app
 
 from tests import starlette_apps
 from tests.django_site import session_cookie, setup_django
-from tests.servers import Server, load
 from tests.test_guard import SPELLINGS
 from wsgi_party import (
     HighAndDry,
@@ -47,6 +46,18 @@ from wsgi_party.flask import party_url as flask_url
 from wsgi_party.starlette import PartyBuildError, StarletteMember, party_url
 
 # -- the site --------------------------------------------------------------------------
+
+
+class BufferedClient(Client):
+    """A test client that reads every response to its end, as a server does.
+
+    a2wsgi's task for a request ends only when its body has been read: a
+    response left half read would leave it waiting.
+    """
+
+    def open(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 def blog_app(*, identity: t.Any = None) -> flask.Flask:
@@ -80,7 +91,7 @@ class Site:
     party: WSGIParty
     api: StarletteMember
     shop: StarletteMember
-    client: Client
+    client: BufferedClient
 
     def json(self, path: str, **kwargs: t.Any) -> t.Any:
         response = self.client.get(path, **kwargs)
@@ -97,7 +108,7 @@ def build_site(make_party: t.Callable[..., WSGIParty], **member_options: t.Any) 
     api = StarletteMember(starlette_apps.api(), name="api", **member_options)
     shop = StarletteMember(starlette_apps.shop(), name="shop")
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api, "/shop": shop}))
-    return Site(party, api, shop, Client(party))
+    return Site(party, api, shop, BufferedClient(party))
 
 
 def raised_in_app(caplog: pytest.LogCaptureFixture) -> list[BaseException]:
@@ -224,7 +235,7 @@ def test_external_urls_and_anchors_follow_the_request_and_the_party_prefix(
     inner = WSGIParty(DispatcherMiddleware(blog_app(), {"/api": api}))
     try:
         outer = DispatcherMiddleware(_not_found, {"/site": inner})
-        client = Client(outer)
+        client = BufferedClient(outer)
         page = client.get("/site/api/async/5", base_url="https://shop.example").json
         assert page["self"] == "/site/api/async/5"
         assert page["blog"] == "https://shop.example/site/post/5#c"
@@ -298,7 +309,7 @@ def test_route_dispatcher_moves_one_route_from_flask_to_fastapi_at_the_same_url(
     api = StarletteMember(starlette_apps.api())
     members = {"api": api, "blog": blog_app(), "legacy": legacy}
     party = make_party(RouteDispatcher(members, default="legacy"))
-    client = Client(party)
+    client = BufferedClient(party)
     moved = client.get("/items/4").json
     assert moved["member"] == "api"
     assert moved["self"] == "/items/4?q=x"
@@ -341,7 +352,7 @@ def test_links_both_ways_with_flask_and_django(make_party: t.Callable[..., WSGIP
     party = make_party(
         DispatcherMiddleware(blog_app(), {"/api": api, "/legacy": get_wsgi_application()})
     )
-    client = Client(party)
+    client = BufferedClient(party)
     # FastAPI -> Flask and Django.
     assert client.get("/api/link?endpoint=blog:post&id=3").get_data(as_text=True) == "/post/3"
     django = client.get("/api/link?endpoint=legacy:polls:detail&pk=3").get_data(as_text=True)
@@ -362,10 +373,11 @@ def test_the_django_login_reaches_fastapi_endpoints(make_party: t.Callable[..., 
     user = User.objects.create_user(username=f"ann-{uuid.uuid4().hex[:8]}", password="pw")
     party = make_party(
         DispatcherMiddleware(
-            blog_app(), {"/api": StarletteMember(starlette_apps.api()), "/legacy": get_wsgi_application()}
+            blog_app(),
+            {"/api": StarletteMember(starlette_apps.api()), "/legacy": get_wsgi_application()},
         )
     )
-    client = Client(party)
+    client = BufferedClient(party)
     assert client.get("/api/items/1").json["user"] is None
     client.set_cookie(*session_cookie(user))
     assert client.get("/api/items/1").json["user"] == user.get_username()
@@ -375,7 +387,9 @@ def test_the_django_login_reaches_fastapi_endpoints(make_party: t.Callable[..., 
     assert 'href="/legacy/polls/"' in header
 
 
-def test_concurrent_requests_each_see_their_own_user(make_party: t.Callable[..., WSGIParty]) -> None:
+def test_concurrent_requests_each_see_their_own_user(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
     setup_django()
     from django.contrib.auth.models import User
     from django.core.wsgi import get_wsgi_application
@@ -387,12 +401,13 @@ def test_concurrent_requests_each_see_their_own_user(make_party: t.Callable[...,
     cookies = [session_cookie(user) for user in users]
     party = make_party(
         DispatcherMiddleware(
-            blog_app(), {"/api": StarletteMember(starlette_apps.api()), "/legacy": get_wsgi_application()}
+            blog_app(),
+            {"/api": StarletteMember(starlette_apps.api()), "/legacy": get_wsgi_application()},
         )
     )
 
     def visit(i: int) -> tuple[str, str | None, int]:
-        client = Client(party)
+        client = BufferedClient(party)
         client.set_cookie(*cookies[i % len(users)])
         path = f"/api/{'async' if i % 2 else 'items'}/{i}"
         page = client.get(path).json
@@ -410,7 +425,7 @@ def test_concurrent_requests_each_see_their_own_user(make_party: t.Callable[...,
 def test_identity_makes_the_app_the_owner_of_login(make_party: t.Callable[..., WSGIParty]) -> None:
     api = StarletteMember(starlette_apps.api(), identity=starlette_apps.cookie_identity)
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
-    client = Client(party)
+    client = BufferedClient(party)
     assert set(party.member("api").services) >= {"identity"}
     assert client.get("/who").get_data(as_text=True) == "anonymous"
     client.set_cookie("user", "bob")
@@ -418,11 +433,13 @@ def test_identity_makes_the_app_the_owner_of_login(make_party: t.Callable[..., W
     assert client.get("/api/items/1").json["user"] == "Bob"  # the API answers itself
 
 
-def test_an_identity_callable_must_return_an_identity(make_party: t.Callable[..., WSGIParty]) -> None:
+def test_an_identity_callable_must_return_an_identity(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
     api = StarletteMember(starlette_apps.api(), identity=lambda request: "bob")
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     with pytest.raises(PartylineException, match=r"member 'api' returned str"):
-        Client(party).get("/who")
+        BufferedClient(party).get("/who")
 
 
 def test_fragments_are_rendered_by_the_app_for_the_other_members(
@@ -430,7 +447,7 @@ def test_fragments_are_rendered_by_the_app_for_the_other_members(
 ) -> None:
     api = StarletteMember(starlette_apps.api(), fragments={"header": "chrome.html"})
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
-    client = Client(party)
+    client = BufferedClient(party)
     client.set_cookie("user", "carol")
     chrome = client.get("/chrome").get_data(as_text=True)
     # Rendered for the blog's request (its cookie), with the API's own links.
@@ -445,7 +462,7 @@ def test_fragments_without_templates_say_how_to_give_them(
     member = StarletteMember(app, fragments={"header": "chrome.html"})
     party = make_party(DispatcherMiddleware(blog_app(), {"/shop": member}))
     with pytest.raises(PartylineException, match="templates=Jinja2Templates"):
-        Client(party).get("/chrome")
+        BufferedClient(party).get("/chrome")
 
 
 # -- the WSGI side: invitations, errors, the event loop ---------------------------------
@@ -460,7 +477,7 @@ def test_invite_paths_are_404_in_every_spelling(site: Site, spelling: str) -> No
         assert status.startswith("404"), (mount, spelling)
     # Alone (no party in front), the app itself has no such route.
     alone = StarletteMember(starlette_apps.api())
-    assert Client(alone).get("/__invite__/").status_code == 404
+    assert BufferedClient(alone).get("/__invite__/").status_code == 404
 
 
 def test_an_exception_in_the_app_is_a_500_naming_the_member_in_the_log(
@@ -512,7 +529,7 @@ def serve(app: t.Any, path: str) -> tuple[str, bytes]:
 def test_an_untrusted_host_is_a_400(make_party: t.Callable[..., WSGIParty]) -> None:
     api = StarletteMember(starlette_apps.api())
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
-    response = Client(party).get("/api/async/1", headers={"Host": "bad host"})
+    response = BufferedClient(party).get("/api/async/1", headers={"Host": "bad host"})
     assert response.status_code == 400
 
 
@@ -522,7 +539,7 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
     api = StarletteMember(starlette_apps.api(), name="api")
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     assert api.runner.loop is None  # nothing runs before the first request
-    assert Client(party).get("/api/items/1").status_code == 200
+    assert BufferedClient(party).get("/api/items/1").status_code == 200
     loop = api.runner.loop
     assert loop is not None and loop.is_running()
     threads = [t for t in threading.enumerate() if t.name == "wsgi_party.starlette loop"]
@@ -531,7 +548,7 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
     assert loop.is_closed()
     assert not any(t.is_alive() for t in threads if t not in threading.enumerate())
     again = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
-    assert Client(again).get("/api/async/2").json["member"] == "api"
+    assert BufferedClient(again).get("/api/async/2").json["member"] == "api"
     assert api.runner.loop is not None and api.runner.loop is not loop
 
 
@@ -540,7 +557,7 @@ def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
 ) -> None:
     api = StarletteMember(starlette_apps.api())
     try:
-        client = Client(api)
+        client = BufferedClient(api)
         link = client.get("/link?endpoint=item&id=3&x=1")
         assert link.get_data(as_text=True) == "/items/3?x=1"
         external = client.get("/link?endpoint=product&product_id=3&_external=1")
@@ -585,4 +602,4 @@ def test_identity_given_to_the_app_may_not_be_a_coroutine_function(
     api = StarletteMember(starlette_apps.api(), identity=identity)
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     with pytest.raises(PartylineException, match="coroutine function"):
-        Client(party).get("/who")
+        BufferedClient(party).get("/who")
