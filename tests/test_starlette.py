@@ -603,3 +603,87 @@ def test_identity_given_to_the_app_may_not_be_a_coroutine_function(
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     with pytest.raises(PartylineException, match="coroutine function"):
         BufferedClient(party).get("/who")
+
+
+# -- real servers ---------------------------------------------------------------------
+
+SITE = "tests.sites.starlette_site:application"
+
+SERVERS = {
+    # 16 threads, one process.
+    "waitress": ["{waitress-serve}", "--listen={bind}", "--threads=16", SITE],
+    # Two forked workers with threads; the party bootstrapped in the master
+    # before the fork, the members' event loops start in each worker.
+    "gunicorn-gthread": [
+        "{gunicorn}",
+        "--bind",
+        "{bind}",
+        "--workers",
+        "2",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--preload",
+        "--graceful-timeout",
+        "2",
+        SITE,
+    ],
+}
+
+
+#: Console scripts named in SERVERS as "{name}".
+COMMANDS = ("waitress-serve", "gunicorn")
+
+
+def server_argv(name: str) -> list[str]:
+    from tests.test_servers import command
+
+    return [
+        command(arg[1:-1]) if arg[1:-1] in COMMANDS and arg[0] == "{" else arg
+        for arg in SERVERS[name]
+    ]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("server_name", list(SERVERS))
+def test_concurrent_users_under_a_real_server_each_see_their_own(server_name: str) -> None:
+    from tests.conftest import LOAD_REPORT
+    from tests.servers import Server, load
+
+    users = [f"user{i}" for i in range(12)]
+
+    def path(i: int) -> str:
+        return f"/api/{'async' if i % 2 else 'items'}/{i}"
+
+    def headers(i: int) -> dict[str, str]:
+        return {"Cookie": f"user={users[i % len(users)]}", "Host": f"h{i % 3}.localhost"}
+
+    with Server(server_argv(server_name)) as server:
+        result = load(server.port, path, threads=12, requests=20, headers_for=headers)
+        invite = [server.get(f"/api{spelling}").status for spelling in SPELLINGS]
+        boom = server.get("/api/boom")
+        blog = server.get("/post/5")
+        pids = {json.loads(server.get("/api/pid").body)["pid"] for _ in range(20)}
+        workers = set(server.children()) if server_name.startswith("gunicorn") else {server.pid}
+    LOAD_REPORT.append(f"starlette {server_name}: 12 threads x 20: {result.summary()}")
+    assert result.errors == []
+    assert result.statuses == {200: 240}
+    for reply in result.replies:
+        page = json.loads(reply.body)
+        i = reply.index
+        assert page["user"] == users[i % len(users)].title(), (i, page)
+        assert page["id"] == i
+        assert page["member"] == "api"
+        assert page["dependency"] == "api"
+        if i % 2:  # external: the request's own host
+            assert page["blog"] == f"http://h{i % 3}.localhost/post/{i}#c"
+        else:
+            assert page["self"] == f"/api/items/{i}?q=x"
+    assert invite == [404] * len(SPELLINGS)
+    assert boom.status == 500
+    assert "member 'api'" in server.log()
+    assert blog.body == b"/api/items/5"
+    # Under gunicorn the loop started in the master at import: each worker
+    # answered from a loop of its own (a copied one would never run).
+    assert pids <= workers, (pids, workers)
