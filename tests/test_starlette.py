@@ -11,6 +11,7 @@ in the server tests at the end.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import flask
 import pytest
+from fastapi import FastAPI, Request
 from starlette.routing import NoMatchFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client, create_environ, run_wsgi_app
@@ -43,7 +45,7 @@ from wsgi_party.flask import FlaskParty
 from wsgi_party.flask import party_fragment as flask_fragment
 from wsgi_party.flask import party_identity as flask_identity
 from wsgi_party.flask import party_url as flask_url
-from wsgi_party.starlette import PartyBuildError, StarletteMember, party_url
+from wsgi_party.starlette import LifespanFailed, PartyBuildError, StarletteMember, party_url
 
 # -- the site --------------------------------------------------------------------------
 
@@ -550,6 +552,64 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
     again = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     assert BufferedClient(again).get("/api/async/2").json["member"] == "api"
     assert api.runner.loop is not None and api.runner.loop is not loop
+
+
+def test_the_lifespan_runs_before_the_first_request_and_ends_with_the_party(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> t.AsyncIterator[dict[str, t.Any]]:
+        events.append("startup")
+        yield {"pool": "open"}
+        events.append("shutdown")
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/state")
+    async def state(request: Request) -> dict[str, t.Any]:
+        request.state.mine = "only this request's"
+        return {"pool": request.state.pool, "events": list(events)}
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(app)}))
+    client = BufferedClient(party)
+    assert events == []  # joining starts nothing
+    assert client.get("/api/state").json == {"pool": "open", "events": ["startup"]}
+    assert client.get("/api/state").json == {"pool": "open", "events": ["startup"]}
+    party.close()
+    assert events == ["startup", "shutdown"]
+
+
+def test_a_failed_lifespan_startup_raises_naming_the_member_and_is_tried_again(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    attempts: list[int] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> t.AsyncIterator[None]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database down")
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/ok")
+    def ok() -> str:
+        return "ok"
+
+    member = StarletteMember(app, name="api")
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": member}))
+    with pytest.raises(LifespanFailed) as info:
+        BufferedClient(party).get("/api/ok")
+    assert str(info.value) == (
+        "the lifespan startup of member 'api' failed: RuntimeError: database down"
+    )
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert member.runner.loop is None
+    assert BufferedClient(party).get("/api/ok").json == "ok"
+    assert len(attempts) == 2
 
 
 def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(

@@ -107,7 +107,7 @@ class StarletteMember(Membership):
             RouteTable(router, self.joined_name) if router is not None else None
         )
         #: Serves the app through a2wsgi on the member's event loop thread.
-        self.runner = LoopRunner(BindScope(app, self), wait_time=wait_time)
+        self.runner = LoopRunner(BindScope(app, self), member=self, wait_time=wait_time)
         _answer_untrusted_hosts(app)
 
     def __repr__(self) -> str:
