@@ -150,6 +150,8 @@ class LoopRunner:
         #: How long a2wsgi waits for background tasks after a response.
         self.wait_time = wait_time
         self._lock = threading.Lock()
+        # Apart from _lock, which is held while the lifespan starts up.
+        self._pool_lock = threading.Lock()
         self._middleware: ASGIMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -216,7 +218,7 @@ class LoopRunner:
             return function(*args)
         pool = self._pool
         if pool is None:
-            with self._lock:
+            with self._pool_lock:
                 pool = self._pool
                 if pool is None:
                     pool = self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -241,6 +243,7 @@ class LoopRunner:
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         self._middleware = self._loop = self._thread = self._pool = None
         self._lifespan = self._state = None
 
