@@ -10,6 +10,7 @@ in the server tests at the end.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import json
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import flask
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
 from starlette.routing import NoMatchFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client, create_environ, run_wsgi_app
@@ -557,6 +559,33 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
     again = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
     assert BufferedClient(again).get("/api/async/2").json["member"] == "api"
     assert api.runner.loop is not None and api.runner.loop is not loop
+
+
+def test_a_body_closed_before_its_end_cancels_the_apps_task(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    ended = threading.Event()
+    app = FastAPI()
+
+    @app.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def chunks() -> t.AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"chunk"
+                    await asyncio.sleep(0.001)
+            finally:
+                ended.set()
+
+        return StreamingResponse(chunks())
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(app)}))
+    body = party(create_environ("/api/stream"), lambda *args: None)
+    chunks = iter(body)
+    assert next(chunks) == b"chunk"  # the client reads one chunk and goes away
+    body.close()  # as the server does then
+    # Without the cancel the task would wait for its next send until the party closed.
+    assert ended.wait(30), "the endpoint's generator was never closed"
 
 
 def test_the_lifespan_runs_before_the_first_request_and_ends_with_the_party(
