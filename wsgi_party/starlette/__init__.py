@@ -41,15 +41,10 @@ except ImportError as error:
 from ._lifespan import LifespanFailed
 from ._look import party_fragment, party_identity
 from ._member import IdentityCallable, StarletteMember, member_of
-from ._runner import MEMBER_KEY, OPERATOR_KEY, SCOPE_KEY, BindScope
 from ._templates import install_templates
 from ._urls import PartyBuildError, party_url
 
 __all__ = [
-    "MEMBER_KEY",
-    "OPERATOR_KEY",
-    "SCOPE_KEY",
-    "BindScope",
     "IdentityCallable",
     "LifespanFailed",
     "PartyBuildError",
