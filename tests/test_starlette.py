@@ -268,6 +268,7 @@ def test_routes_lists_every_route_with_its_mounted_rule_and_methods(site: Site) 
     assert routes["files"].methods == ("GET", "HEAD", "PUT")
     assert routes["catalog:entry"].rule == "/shop/{lang}/catalog/{n:int}"
     assert routes["raw"].rule == "/shop/raw/{path:path}"
+    assert "catalog" not in routes  # a mount with routes: they are listed, not it
     api = {r.endpoint: r for r in site.party.ask("api", "routes", None)}
     assert api["item"].rule == "/api/items/{id}"
     assert api["product"].rule == "/api/products/{product_id}"
@@ -283,9 +284,9 @@ def test_match_claims_as_the_router_routes_without_running_an_endpoint(site: Sit
 
     assert ask("api", "GET", "/items/3") == Match("api", "item", True, ("GET",))
     assert ask("api", "GET", "/products/3").endpoint == "product"
-    assert ask("api", "GET", "/v1/things/x").endpoint == "thing"
+    assert ask("api", "GET", "/v1/things/x").endpoint == "v1:thing"
     assert ask("api", "DELETE", "/items/3") == Match("api", "item", False, ("GET",))
-    assert ask("shop", "GET", "/en/catalog/4").endpoint == "entry"
+    assert ask("shop", "GET", "/en/catalog/4").endpoint == "catalog:entry"
     assert ask("shop", "GET", "/raw/anything/below") == Match("shop", "raw", True, ())
     assert ask("shop", "PUT", "/files/a/b").endpoint == "files"
     # A trailing slash the router redirects is claimed: the app answers it.
@@ -320,6 +321,18 @@ def test_route_dispatcher_moves_one_route_from_flask_to_fastapi_at_the_same_url(
     assert client.get("/about").get_data(as_text=True) == "/items/9"
     assert client.get("/nothing-here").status_code == 404
     assert party.url_for("old_item", id=1) == "/items/1"  # the old name still builds
+
+
+def test_explain_probes_every_route_through_starlettes_own_builder_and_matcher(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    shop = StarletteMember(starlette_apps.shop())
+    dispatcher = RouteDispatcher({"shop": shop, "blog": blog_app()}, default="blog")
+    party = make_party(dispatcher)
+    explained = {e.endpoint: e for e in dispatcher.explain(party) if e.member == "shop"}
+    assert {name: e.note for name, e in explained.items() if e.note} == {}
+    assert explained["catalog:entry"].probe == "/x/catalog/1"
+    assert explained["by_id"].served_by == "shop"
 
 
 # -- partyline in the app -------------------------------------------------------------
