@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import flask
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import StreamingResponse
 from starlette.routing import NoMatchFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client, create_environ, run_wsgi_app
@@ -577,28 +576,26 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
 def test_a_body_closed_before_its_end_cancels_the_apps_task(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:
-    ended = threading.Event()
-    app = FastAPI()
+    cancelled = threading.Event()
 
-    @app.get("/stream")
-    async def stream() -> StreamingResponse:
-        async def chunks() -> t.AsyncIterator[bytes]:
-            try:
-                while True:
-                    yield b"chunk"
-                    await asyncio.sleep(0.001)
-            finally:
-                ended.set()
+    async def stream(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] != "http":
+            return  # no lifespan
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"chunk", "more_body": True})
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
-        return StreamingResponse(chunks())
-
-    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(app)}))
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(stream)}))
     body = party(create_environ("/api/stream"), lambda *args: None)
     chunks = iter(body)
     assert next(chunks) == b"chunk"  # the client reads one chunk and goes away
     body.close()  # as the server does then
     # Without the cancel the task would wait for its next send until the party closed.
-    assert ended.wait(30), "the endpoint's generator was never closed"
+    assert cancelled.wait(30), "the app's task was never cancelled"
 
 
 def test_the_lifespan_runs_before_the_first_request_and_ends_with_the_party(

@@ -1,6 +1,8 @@
 """The a2wsgi internals the Starlette integration reads, one adapter each.
 
-Checked on a2wsgi 1.10.x and FastAPI 0.165 (the newest installed)::
+Checked on the oldest supported a2wsgi 1.10.0, Starlette 0.40.0 and FastAPI
+0.115.2, and on the newest installed, a2wsgi 1.10.10, Starlette 1.10 and
+FastAPI 0.165::
 
     from wsgi_party.starlette._compat import asgi_scope_for, environ_for, flat_routes
 
@@ -39,7 +41,7 @@ def asgi_scope_for(environ: WSGIEnvironment) -> dict[str, t.Any]:
     ``layout``) is made from it, so that it reads headers, cookies, host and
     ``root_path`` exactly as the app's own requests do.
     """
-    # Checked on a2wsgi 1.10.0: a2wsgi.asgi.build_scope(environ) is the
+    # Checked on a2wsgi 1.10.0 and 1.10.10: a2wsgi.asgi.build_scope(environ) is the
     # function ASGIMiddleware calls for every request; it is not in
     # a2wsgi.__all__.
     return dict(build_scope(environ))  # type: ignore[arg-type]
@@ -55,7 +57,7 @@ def environ_for(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     scope["root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
     scope.setdefault("http_version", "1.1")
     scope.setdefault("method", "GET")  # a websocket has none
-    # Checked on a2wsgi 1.10.0: a2wsgi.wsgi.build_environ(scope, body) is the
+    # Checked on a2wsgi 1.10.0 and 1.10.10: a2wsgi.wsgi.build_environ(scope, body) is the
     # function WSGIMiddleware calls for every request; it is not in
     # a2wsgi.__all__, and it reads the SCRIPT_NAME environment variable.
     return dict(build_environ(scope, io.BytesIO()))  # type: ignore[arg-type]
@@ -74,7 +76,7 @@ def flat_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[BaseRoute, t.Any]
     # app.routes instead of copies of the router's routes, and
     # fastapi.routing.iter_route_contexts(routes) yields a RouteContext per
     # effective route (its original_route and, by attribute, its effective
-    # one). Releases without it list included routes as plain routes.
+    # one). Releases without it (0.115.2) list included routes as plain routes.
     if iter_route_contexts is None:
         for route in routes:
             yield route, route
