@@ -36,7 +36,6 @@ from tests.django_site import session_cookie, setup_django
 from tests.servers import REPO
 from tests.test_guard import SPELLINGS
 from wsgi_party import (
-    HighAndDry,
     Identity,
     Match,
     MatchRequest,
@@ -215,15 +214,13 @@ def test_a_missing_value_names_member_endpoint_and_value_chained_from_no_match_f
         site.party.url_for("shop:catalog:entry", n=1)
     message = str(info.value)
     assert "member 'shop'" in message
-    assert "'catalog:entry'" in message
-    assert "'lang'" in message
-    refusal = info.value.__cause__
-    assert isinstance(refusal, HighAndDry)
-    assert isinstance(refusal.__cause__, NoMatchFound)
+    assert "'shop:catalog:entry'" in message
+    assert "missing value 'lang'" in message
+    assert isinstance(info.value.__cause__, NoMatchFound)
 
 
 def test_an_unknown_endpoint_is_high_and_dry_and_asking_goes_on(site: Site) -> None:
-    with pytest.raises(UrlBuildError, match="member 'api' has no endpoint 'nope'"):
+    with pytest.raises(UrlBuildError, match="member 'api' has no endpoint 'api:nope'"):
         site.party.url_for("api:nope")
     # "post" is the blog's: the API and the shop say no, the blog answers.
     assert site.party.url_for("post", id=1) == "/post/1"
@@ -231,7 +228,10 @@ def test_an_unknown_endpoint_is_high_and_dry_and_asking_goes_on(site: Site) -> N
 
 def test_method_picks_the_route(site: Site) -> None:
     assert site.party.url_for("api:create_item", _method="POST") == "/api/items"
-    with pytest.raises(UrlBuildError, match="for method GET"):
+    with pytest.raises(
+        UrlBuildError,
+        match="member 'api' has 'api:create_item' but could not build it: it serves POST, not GET",
+    ):
         site.party.url_for("api:create_item", _method="GET")
 
 
@@ -709,14 +709,13 @@ def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
         external = client.get("/link?endpoint=product&product_id=3&_external=1")
         assert external.get_data(as_text=True) == "http://localhost/products/3"
         assert client.get("/link?endpoint=blog:post&id=3", buffered=True).status_code == 500
-        assert client.get("/whoami", buffered=True).status_code == 500  # no party to ask
+        # Alone, as every framework: anonymous (see test_a_starlette_app_alone_...).
+        assert client.get("/whoami", buffered=True).status_code == 200
     finally:
         api.close()
-    first, second = raised_in_app(caplog)
+    (first,) = raised_in_app(caplog)
     assert isinstance(first, PartyBuildError)
-    assert "in no party to ask" in str(first)
-    assert isinstance(second, NoPartylineContext)
-    assert "in no live party" in str(second)
+    assert "is not in a party" in str(first)
 
 
 def test_party_build_error_is_starlettes_no_match_found(
@@ -833,3 +832,57 @@ def test_concurrent_users_under_a_real_server_each_see_their_own(server_name: st
     # Under gunicorn the loop started in the master at import: each worker
     # answered from a loop of its own (a copied one would never run).
     assert pids <= workers, (pids, workers)
+
+
+def test_a_starlette_app_alone_behaves_as_every_framework_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Alone (its own TestClient, no party): identity None with one warning,
+    other members' fragments from the fallback, links to them a build error
+    saying the app is not in a party (see docs/concepts.rst, An app alone)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request as StarletteRequest
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from wsgi_party.starlette import (
+        PartyBuildError,
+        StarletteMember,
+        party_fragment,
+        party_identity,
+        party_url,
+    )
+
+    def page(request: StarletteRequest) -> JSONResponse:
+        try:
+            party_url(request, "legacy:index")
+        except PartyBuildError as exc:
+            link_error = str(exc)
+        return JSONResponse(
+            {
+                "who": party_identity(request),
+                "header": str(party_fragment(request, "header")),
+                "footer": str(party_fragment(request, "footer")),
+                "link_error": link_error,
+                "own": party_url(request, "page"),
+            }
+        )
+
+    app = Starlette(routes=[Route("/page", page, name="page")])
+    member = StarletteMember(app, name="api", fragment_fallback={"header": "<header/>"})
+    try:
+        with caplog.at_level(logging.WARNING, logger="wsgi_party"), TestClient(app) as client:
+            first = client.get("/page").json()
+            second = client.get("/page").json()
+    finally:
+        member.close()
+    assert first == second
+    assert first["who"] is None
+    assert first["header"] == "<header/>"
+    assert first["footer"] == ""
+    assert "is not in a party" in first["link_error"]
+    assert first["own"].endswith("/page")
+    alone = [r for r in caplog.records if "party_identity() is None" in r.getMessage()]
+    assert len(alone) == 1, "warned once per app, not per request"
+    assert "Starlette app 'api'" in alone[0].getMessage()

@@ -22,7 +22,13 @@ import typing as t
 from markupsafe import Markup
 
 from wsgi_party import NoAnswer, NoPartylineContext, NoSuchServiceName, UrlBuildError
-from wsgi_party.integration import current_scope, enter_scope, leave_scope
+from wsgi_party.integration import (
+    current_scope,
+    enter_scope,
+    fallback_fragment,
+    leave_scope,
+    owner_of,
+)
 
 from ._member import member_of
 
@@ -52,6 +58,9 @@ def party_identity(request: HTTPConnection) -> Identity | None:
     scope = member.scope_for(request)
     if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
         return member.identity_of(t.cast("Request", request))
+    if scope is None and member.operator is None:
+        member.identity_alone(f"Starlette app {member.joined_name()!r}")
+        return None
     operator = _operator(member, scope, "party_identity")
     answer = member.runner.call_blocking(_ask, scope, operator, "identity", None)
     return t.cast("Identity | None", answer)
@@ -72,6 +81,8 @@ def party_fragment(request: HTTPConnection, name: str) -> Markup:
     scope = member.scope_for(request)
     if name in member.fragments and _answers_itself(member, scope, "layout"):
         fragment = Markup(member.render(name, t.cast("Request", request)))
+    elif scope is None and member.operator is None:
+        fragment = Markup(fallback_fragment(member.fragment_fallback, name))
     else:
         operator = _operator(member, scope, f"party_fragment({name!r})")
         try:
@@ -91,8 +102,7 @@ def _answers_itself(member: StarletteMember, scope: RequestScope | None, service
     """Whether the member answers ``service`` itself: no other member owns it."""
     if scope is None:
         return True
-    owners = getattr(scope.operator.partyline, "owners", None) or {}
-    owner = owners.get(service)
+    owner = owner_of(scope.operator, service)
     return owner is None or owner == scope.operator.name
 
 

@@ -82,7 +82,10 @@ class StarletteMember(Membership):
     The wrapper is the member; its event loop thread starts with the first
     request and stops when the party closes (or at :meth:`close`).
     ``wait_time`` is a2wsgi's: how long a response waits for the app's
-    background tasks (``None``: until they end).
+    background tasks (``None``: until they end). ``fragment_fallback`` is
+    the HTML of other members' fragments while the app is in no party (its
+    own server or tests): one string, or a dict by fragment name; default
+    ``""`` (see :ref:`alone`).
 
     .. versionadded:: 0.3
     """
@@ -96,8 +99,11 @@ class StarletteMember(Membership):
         fragments: Mapping[str, str] | None = None,
         templates: Jinja2Templates | None = None,
         wait_time: float | None = None,
+        fragment_fallback: str | Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(self, name)
+        #: Other members' fragments while the app is in no party.
+        self.fragment_fallback = fragment_fallback
         #: The ASGI app.
         self.app = app
         #: The identity callable, if the app owns login.

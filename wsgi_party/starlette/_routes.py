@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Router, WebSocketRoute
 
-from wsgi_party import HighAndDry, PartylineException
-from wsgi_party.integration import no_such_endpoint
+from wsgi_party import PartylineException
+from wsgi_party.integration import cannot_build, no_such_endpoint
 
 from ._compat import flat_routes
 
@@ -112,7 +112,7 @@ class RouteTable:
 
         The values the route's path takes are taken out of ``values``; the
         rest stay for the query string. A route that lacks values raises
-        :class:`~wsgi_party.HighAndDry` naming them, chained from Starlette's
+        :class:`~wsgi_party.CannotBuild` naming them, chained from Starlette's
         ``NoMatchFound``; a value its convertor refuses raises
         :class:`~wsgi_party.PartylineException`.
         """
@@ -121,10 +121,8 @@ class RouteTable:
             raise no_such_endpoint(self._member(), name)
         fitting = [e for e in entries if not method or not e.methods or method in e.methods]
         if not fitting:
-            raise HighAndDry(
-                f"member {self._member()!r} has no route {name!r} for method {method}"
-                f" (it has: {', '.join(sorted(entries[0].methods))})"
-            )
+            served = ", ".join(sorted(entries[0].methods))
+            raise cannot_build(self._member(), name, reason=f"it serves {served}, not {method}")
         entry = next((e for e in fitting if e.params <= values.keys()), None)
         if entry is None:
             route = fitting[0]
@@ -133,19 +131,14 @@ class RouteTable:
             refusal = NoMatchFound(
                 name, {key: values[key] for key in route.params if key in values}
             )
-            raise HighAndDry(
-                f"member {self._member()!r} cannot build endpoint {name!r}: missing"
-                f" value{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
-                f" (route {route.rule!r})"
-            ) from refusal
+            raise cannot_build(self._member(), name, missing=missing) from refusal
         path_values = {key: values.pop(key) for key in entry.params}
         try:
             path = str(self.router.url_path_for(name, **path_values))
         except NoMatchFound as exc:
             values.update(path_values)
-            raise HighAndDry(
-                f"member {self._member()!r} cannot build endpoint {name!r}"
-                f" with values {sorted(path_values)!r}"
+            raise cannot_build(
+                self._member(), name, reason=f"no route takes the values {sorted(path_values)!r}"
             ) from exc
         except (AssertionError, ValueError, TypeError) as exc:
             # A convertor refused a value (-1 for an int, "" or "a/b" for a str).

@@ -28,7 +28,7 @@ from wsgi_party import (
     encode_query,
     request_host,
 )
-from wsgi_party.integration import build_link, enter_scope, finish_url, leave_scope
+from wsgi_party.integration import build_link, enter_scope, finish_url, leave_scope, not_in_party
 
 from ._member import member_of
 
@@ -75,7 +75,7 @@ def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str
     if scope is None:
         raise PartyBuildError(
             f"could not build a URL for endpoint {endpoint!r}: the app has no route"
-            f" named so, and {member!r} is in no party to ask",
+            f" named so, and {not_in_party(f'Starlette app {member.joined_name()!r}')}",
             endpoint,
             (),
         )
