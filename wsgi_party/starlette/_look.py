@@ -1,0 +1,114 @@
+"""Login and look in a Starlette app: who is logged in, and the site's chrome.
+
+In endpoints, dependencies and templates::
+
+    from wsgi_party.starlette import party_fragment, party_identity
+
+    user = party_identity(request)           # a wsgi_party.Identity, or None
+    header = party_fragment(request, "header")   # Markup, rendered once per request
+
+An app given ``identity=`` or ``fragments=`` answers for itself unless the
+party names another member the owner (``WSGIParty(owners=...)``); any
+other asks the member that owns login or the layout, for this request (its
+cookies, its path).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from markupsafe import Markup
+
+from wsgi_party import NoAnswer, NoPartylineContext, NoSuchServiceName, UrlBuildError
+from wsgi_party.integration import current_scope, enter_scope, leave_scope
+
+from ._member import member_of
+from ._runner import scope_of
+
+if t.TYPE_CHECKING:
+    from starlette.requests import HTTPConnection, Request
+
+    from wsgi_party import Identity, PartylineOperator
+    from wsgi_party.integration import RequestScope
+
+    from ._member import StarletteMember
+
+__all__ = ["party_fragment", "party_identity"]
+
+#: ASGI scope key of the fragments rendered for a request.
+_FRAGMENTS_KEY = "wsgi_party.fragments"
+
+
+def party_identity(request: HTTPConnection) -> Identity | None:
+    """Who is logged in for ``request``, or ``None`` if anonymous.
+
+    The app's own ``identity=`` answers, unless the party names another
+    member the owner of ``identity``; otherwise the party is asked (the
+    owner, else the first member that answers). Raises
+    :class:`~wsgi_party.NoSuchServiceName` when no member offers it.
+    """
+    member = member_of(request)
+    scope = scope_of(request.scope)
+    if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
+        return member.identity_of(t.cast("Request", request))
+    operator = _operator(member, scope, "party_identity")
+    return t.cast("Identity | None", _ask(scope, operator, "identity", None))
+
+
+def party_fragment(request: HTTPConnection, name: str) -> Markup:
+    """The layout fragment ``name`` for ``request``, safe for Jinja.
+
+    The app's own ``fragments`` come first (unless another member owns
+    ``layout``), then the member that renders ``name``. Each fragment is
+    rendered at most once per request.
+    """
+    rendered: dict[str, Markup] = request.scope.setdefault(_FRAGMENTS_KEY, {})
+    fragment = rendered.get(name)
+    if fragment is not None:
+        return fragment
+    member = member_of(request)
+    scope = scope_of(request.scope)
+    if name in member.fragments and _answers_itself(member, scope, "layout"):
+        fragment = Markup(member.render(name, t.cast("Request", request)))
+    else:
+        operator = _operator(member, scope, f"party_fragment({name!r})")
+        try:
+            fragment = Markup(_ask(scope, operator, "layout", name))
+        except UrlBuildError:
+            raise  # a link in the owner's fragment that nobody builds: the template's error
+        except (NoAnswer, NoSuchServiceName) as exc:
+            raise NoAnswer(
+                f"no member renders the layout fragment {name!r} for member"
+                f" {operator.name!r}: {exc}"
+            ) from exc
+    rendered[name] = fragment
+    return fragment
+
+
+def _answers_itself(member: StarletteMember, scope: RequestScope | None, service: str) -> bool:
+    """Whether the member answers ``service`` itself: no other member owns it."""
+    if scope is None:
+        return True
+    owners = getattr(scope.operator.partyline, "owners", None) or {}
+    owner = owners.get(service)
+    return owner is None or owner == scope.operator.name
+
+
+def _operator(member: StarletteMember, scope: RequestScope | None, doing: str) -> PartylineOperator:
+    if scope is None:
+        raise NoPartylineContext(
+            f"{doing} asks the party, and member {member.joined_name()!r} is in no"
+            " live party (no WSGIParty invited it, or the party was closed)"
+        )
+    return scope.operator
+
+
+def _ask(
+    scope: RequestScope | None, operator: PartylineOperator, service: str, payload: t.Any
+) -> t.Any:
+    token = enter_scope(scope) if current_scope() is not scope else None
+    try:
+        return operator.ask_first(service, payload)
+    finally:
+        if token is not None:
+            leave_scope(token)

@@ -1,0 +1,275 @@
+"""A Starlette app's routes, as the party reads them: build, list, match.
+
+:class:`RouteTable` walks the app's router once (mounts included) and
+answers the ``url``, ``routes`` and ``match`` hooks from it, always through
+Starlette's own code (``url_path_for``, ``Route.matches``)::
+
+    table = RouteTable(app.router, member="api")
+    table.build("api:item", {"id": 3, "q": "x"}, None)  # '/api/items/3'; "q" stays
+    list(table.routes())           # [('api:item', '/api/items/{id:int}', {'GET', 'HEAD'}), ...]
+    table.match("GET", "/api/items/3")   # ('api:item', True, {'GET', 'HEAD'})
+
+Names are Starlette's: a route inside ``Mount(..., name="api")`` is
+``"api:item"``, a route inside an unnamed mount keeps its own name, and a
+named mount of an app (static files) builds with its ``path`` value. Host
+routes are left out: their URLs carry a host of their own.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Router, WebSocketRoute
+
+from wsgi_party import HighAndDry, PartylineException
+from wsgi_party.integration import no_such_endpoint
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+__all__ = ["RouteTable", "find_router"]
+
+#: Characters a built path keeps as they are: those of a path, not "%" (a
+#: value's own "%" is written "%25", so that the server reads it back).
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One buildable route: its full name, rule, path values and methods."""
+
+    name: str
+    #: The rule as written, mount paths in front: ``/api/items/{id:int}``.
+    rule: str
+    #: The names of the values its path takes (a mount's and its own).
+    params: frozenset[str]
+    #: Its HTTP methods; empty when it takes any (an ASGI endpoint, a mount).
+    methods: frozenset[str]
+    #: Whether it is served over HTTP (not a websocket route).
+    http: bool
+
+
+def find_router(app: object) -> Router | None:
+    """The :class:`~starlette.routing.Router` of ``app``: itself, its ``router``,
+    or that of the app it wraps (``app.app``, as ASGI middleware keep it)."""
+    seen: set[int] = set()
+    current: object = app
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, Router):
+            return current
+        router = getattr(current, "router", None)
+        if isinstance(router, Router):
+            return router
+        current = getattr(current, "app", None)
+    return None
+
+
+class RouteTable:
+    """The routes of ``router``, by name, for building, listing and matching.
+
+    The table is made again when the router's top-level routes change in
+    number (FastAPI adds routes as modules import); :meth:`refresh` makes
+    it again after any other change at run time.
+    """
+
+    def __init__(self, router: Router, member: t.Callable[[], str | None]) -> None:
+        #: The app's router.
+        self.router = router
+        self._member = member
+        self._size = -1
+        self._by_name: dict[str, list[Entry]] = {}
+        self._entries: list[Entry] = []
+
+    def refresh(self) -> None:
+        """Read the router's routes again."""
+        entries = list(_walk(self.router.routes, "", "", frozenset()))
+        by_name: dict[str, list[Entry]] = {}
+        for entry in entries:
+            by_name.setdefault(entry.name, []).append(entry)
+        self._entries = entries
+        self._by_name = by_name
+        self._size = len(self.router.routes)
+
+    def _current(self) -> dict[str, list[Entry]]:
+        if self._size != len(self.router.routes):
+            self.refresh()
+        return self._by_name
+
+    def has(self, name: str) -> bool:
+        """Whether a route is named ``name``."""
+        return name in self._current()
+
+    # -- url ------------------------------------------------------------------------
+
+    def build(self, name: str, values: dict[str, t.Any], method: str | None) -> str:
+        """The path of route ``name`` built by ``url_path_for`` (a PathBuilder).
+
+        The values the route's path takes are taken out of ``values``; the
+        rest stay for the query string. A route that lacks values raises
+        :class:`~wsgi_party.HighAndDry` naming them, chained from Starlette's
+        ``NoMatchFound``; a value its convertor refuses raises
+        :class:`~wsgi_party.PartylineException`.
+        """
+        entries = self._current().get(name)
+        if not entries:
+            raise no_such_endpoint(self._member(), name)
+        fitting = [e for e in entries if not method or not e.methods or method in e.methods]
+        if not fitting:
+            raise HighAndDry(
+                f"member {self._member()!r} has no route {name!r} for method {method}"
+                f" (it has: {', '.join(sorted(entries[0].methods))})"
+            )
+        entry = next((e for e in fitting if e.params <= values.keys()), None)
+        if entry is None:
+            given = {key: values[key] for key in fitting[0].params if key in values}
+            missing = sorted(fitting[0].params - values.keys())
+            try:
+                self.router.url_path_for(name, **given)
+            except NoMatchFound as exc:
+                raise HighAndDry(
+                    f"member {self._member()!r} cannot build endpoint {name!r}: missing"
+                    f" value{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+                    f" (route {fitting[0].rule!r})"
+                ) from exc
+            raise AssertionError("unreachable")  # pragma: no cover
+        path_values = {key: values.pop(key) for key in entry.params}
+        try:
+            path = str(self.router.url_path_for(name, **path_values))
+        except NoMatchFound as exc:
+            values.update(path_values)
+            raise HighAndDry(
+                f"member {self._member()!r} cannot build endpoint {name!r}"
+                f" with values {sorted(path_values)!r}"
+            ) from exc
+        except (AssertionError, ValueError, TypeError) as exc:
+            # A convertor refused a value (-1 for an int, "" or "a/b" for a str).
+            raise PartylineException(
+                f"member {self._member()!r} cannot build endpoint {name!r} with values"
+                f" {path_values!r} (route {entry.rule!r}): {type(exc).__name__}: {exc}"
+            ) from exc
+        return quote(path, safe=_PATH_SAFE)
+
+    # -- routes and match -------------------------------------------------------
+
+    def routes(self) -> Iterator[tuple[str, str, frozenset[str]]]:
+        """Each HTTP route as ``(name, rule, methods)``."""
+        self._current()
+        for entry in self._entries:
+            if entry.http:
+                yield entry.name, entry.rule, entry.methods
+
+    def match(self, method: str, path: str) -> tuple[str | None, bool, frozenset[str]] | None:
+        """Claim ``method path`` as the router would route it, running no endpoint.
+
+        ``path`` is a WSGI ``PATH_INFO`` below the mount. A path routed for
+        other methods only is ``(name, False, methods)``; a path the router
+        would redirect (a trailing slash added or taken off) is claimed.
+        """
+        scope: dict[str, t.Any] = {
+            "type": "http",
+            "method": method,
+            "path": _path_text(path) or "/",
+            "root_path": "",
+            "path_params": {},
+            "headers": [],
+        }
+        return _match(self.router, scope)
+
+
+def _walk(
+    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str]
+) -> Iterator[Entry]:
+    for route in routes:
+        if isinstance(route, Host):
+            continue  # built with a host of its own; not a path of this member
+        if isinstance(route, Mount):
+            own = params | (route.param_convertors.keys() - {"path"})
+            rule = rule_prefix + route.path
+            children = route.routes
+            if route.name is not None:
+                # Named: the mount itself builds (with "path"); its children as "name:child".
+                yield Entry(route.name, f"{rule}/{{path:path}}", own | {"path"}, frozenset(), True)
+                yield from _walk(children, f"{prefix}{route.name}:", rule, own)
+            else:
+                yield from _walk(children, prefix, rule, own)
+            continue
+        name = getattr(route, "name", None)
+        path = getattr(route, "path", None)
+        convertors = getattr(route, "param_convertors", None)
+        if not isinstance(name, str) or not isinstance(path, str) or convertors is None:
+            continue
+        methods = getattr(route, "methods", None) or ()
+        yield Entry(
+            prefix + name,
+            rule_prefix + path,
+            params | convertors.keys(),
+            frozenset(methods),
+            not isinstance(route, WebSocketRoute),
+        )
+
+
+#: What a matcher answers: (endpoint, allowed, methods).
+_Claim = tuple[str | None, bool, frozenset[str]]
+
+
+def _match(router: object, scope: dict[str, t.Any]) -> _Claim | None:
+    """How ``router`` (a Router, or an app with ``routes``) routes ``scope``."""
+    routes: Sequence[BaseRoute] = getattr(router, "routes", None) or ()
+    partial: _Claim | None = None
+    for route in routes:
+        if isinstance(route, Host):
+            continue  # a match on a host header this question does not carry
+        found, child = route.matches(scope)
+        if found is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            inner = route.routes
+            if not inner:  # an app of its own (static files): the whole prefix is its
+                return route.name, True, frozenset()
+            # Starlette hands the request to the first mount that matches, for
+            # better or worse: what its router says is the answer.
+            return _match(_inner_router(route), {**scope, **child})
+        name: str | None = getattr(route, "name", None)
+        methods = frozenset(getattr(route, "methods", None) or ())
+        if found is Match.FULL:
+            return name, True, methods
+        if partial is None:
+            partial = (name, False, methods)
+    if partial is not None:
+        return partial
+    if getattr(router, "redirect_slashes", False):
+        path: str = scope["path"]
+        relative = path[len(scope["root_path"]) :] if scope["root_path"] else path
+        if relative != "/":
+            toggled = dict(scope)
+            toggled["path"] = path.rstrip("/") if path.endswith("/") else f"{path}/"
+            for route in routes:
+                if not isinstance(route, Host) and route.matches(toggled)[0] is not Match.NONE:
+                    return None, True, frozenset()  # the router answers with a redirect
+    return None
+
+
+def _inner_router(mount: Mount) -> object:
+    """What a mount routes by: its router (or app), else an object with its routes."""
+    found = find_router(mount.app)
+    return found if found is not None else _Routes(mount.routes)
+
+
+class _Routes:
+    """Routes without a router of their own (no redirect of slashes)."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = routes
+
+
+def _path_text(path: str) -> str:
+    """A WSGI ``PATH_INFO`` (UTF-8 bytes as latin-1) as text, as a2wsgi decodes it."""
+    if path.isascii():
+        return path
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path

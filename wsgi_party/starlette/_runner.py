@@ -1,0 +1,206 @@
+"""The ASGI side of a member: its event loop thread, and the request scope in it.
+
+a2wsgi's :class:`~a2wsgi.ASGIMiddleware` runs the app on an event loop in a
+thread of its own, so nothing bound in the WSGI server's thread reaches the
+app. The member hands its request over explicitly instead: the WSGI side
+puts the member's operator in the environ (:data:`OPERATOR_KEY`), a2wsgi
+carries the environ into the ASGI scope (``scope["wsgi_environ"]``, as it
+documents), and :class:`BindScope` binds the request scope for the app's
+task::
+
+    runner = LoopRunner(BindScope(app, "api"))
+    environ[OPERATOR_KEY] = operator        # the WSGI side
+    body = runner(environ, start_response)  # the app runs on the runner's loop
+    runner.close()                          # loop stopped, thread joined
+
+The scope is a context variable set inside the task, so it is the task's
+own: Starlette's thread pool (``def`` endpoints and dependencies) copies it
+with the task's context, and concurrent requests never see each other's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import typing as t
+import weakref
+
+from a2wsgi import ASGIMiddleware
+
+from wsgi_party import PartylineOperator
+from wsgi_party.integration import RequestScope, enter_scope, leave_scope
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable, MutableMapping
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    Scope = MutableMapping[str, t.Any]
+    Receive = t.Callable[[], t.Awaitable[MutableMapping[str, t.Any]]]
+    Send = t.Callable[[MutableMapping[str, t.Any]], t.Awaitable[None]]
+    ASGIApp = t.Callable[[Scope, Receive, Send], t.Awaitable[None]]
+
+__all__ = ["MEMBER_KEY", "OPERATOR_KEY", "SCOPE_KEY", "BindScope", "LoopRunner", "scope_of"]
+
+log = logging.getLogger("wsgi_party.starlette")
+
+#: The environ key of the operator of the member a request is for.
+OPERATOR_KEY = "wsgi_party.operator"
+#: The ASGI scope key of the request's :class:`~wsgi_party.RequestScope`.
+SCOPE_KEY = "wsgi_party"
+#: The ASGI scope key of the member serving the request.
+MEMBER_KEY = "wsgi_party.member"
+
+
+class Named(t.Protocol):
+    """A member, as the ASGI side knows it."""
+
+    def joined_name(self) -> str | None: ...
+
+
+#: Seconds close() waits for the loop's thread to end.
+_STOP_TIMEOUT = 5.0
+
+
+def scope_of(asgi_scope: t.Mapping[str, t.Any]) -> RequestScope | None:
+    """The party's request scope carried in an ASGI scope, if any."""
+    found = asgi_scope.get(SCOPE_KEY)
+    return found if isinstance(found, RequestScope) else None
+
+
+class BindScope:
+    """ASGI middleware: bind the WSGI request's scope for the app's task.
+
+    Keeps the member in ``scope["wsgi_party.member"]``; reads the member's
+    operator from the WSGI environ a2wsgi carries, keeps the request scope
+    in ``scope["wsgi_party"]`` (for helpers given a ``Request``) and binds
+    it as the current scope while the app runs.
+    Anything the app raises is logged naming the member, then raised on (so
+    a2wsgi answers 500 when no response was sent yet).
+    """
+
+    def __init__(self, app: ASGIApp, member: Named) -> None:
+        #: The member's ASGI app.
+        self.app = app
+        #: The member serving it.
+        self.member = member
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[MEMBER_KEY] = self.member
+        environ: dict[str, t.Any] | None = scope.get("wsgi_environ")
+        operator = environ.get(OPERATOR_KEY) if environ is not None else None
+        if environ is None or not isinstance(operator, PartylineOperator):
+            await self._run(scope, receive, send)
+            return
+        request_scope = RequestScope(operator, environ)
+        scope[SCOPE_KEY] = request_scope
+        token = enter_scope(request_scope)
+        try:
+            await self._run(scope, receive, send)
+        finally:
+            leave_scope(token)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            log.exception(
+                "the ASGI app of member %r raised on %s %s",
+                self.member.joined_name(),
+                scope.get("method", scope.get("type")),
+                scope.get("path"),
+            )
+            raise
+
+
+class LoopRunner:
+    """The app served through a2wsgi on an event loop thread this object owns.
+
+    The loop and its thread start with the first request (never in a
+    process that only imports or bootstraps the party, so a prefork server
+    forks no thread) and again in a forked child; :meth:`close` cancels
+    what still runs, stops the loop and joins the thread. After
+    :meth:`close` the next request starts them again.
+    """
+
+    def __init__(self, app: ASGIApp, *, wait_time: float | None = None) -> None:
+        #: The ASGI app served.
+        self.app = app
+        #: How long a2wsgi waits for background tasks after a response.
+        self.wait_time = wait_time
+        self._lock = threading.Lock()
+        self._middleware: ASGIMiddleware | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # A forked child has the loop object but not its thread: start afresh.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _forget(ref))
+
+    def __repr__(self) -> str:
+        running = self._thread is not None and self._thread.is_alive()
+        return f"<LoopRunner {'running' if running else 'stopped'}>"
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The running event loop, else ``None``."""
+        return self._loop
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        middleware = self._middleware
+        if middleware is None:
+            middleware = self._start()
+        return middleware(environ, start_response)  # type: ignore[arg-type]
+
+    def _start(self) -> ASGIMiddleware:
+        with self._lock:
+            if self._middleware is not None:
+                return self._middleware
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="wsgi_party.starlette loop", daemon=True
+            )
+            thread.start()
+            self._loop, self._thread = loop, thread
+            self._middleware = ASGIMiddleware(self.app, wait_time=self.wait_time, loop=loop)  # type: ignore[arg-type]
+            return self._middleware
+
+    def close(self) -> None:
+        """Cancel the app's tasks, stop the loop and join its thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._middleware = self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(_shut_down(loop), loop)
+        thread.join(_STOP_TIMEOUT)
+        if thread.is_alive():
+            log.warning("the event loop thread of %r did not stop within %ss", self, _STOP_TIMEOUT)
+            return
+        loop.close()
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._middleware = self._loop = self._thread = None
+
+
+def _forget(ref: weakref.ReferenceType[LoopRunner]) -> None:
+    runner = ref()
+    if runner is not None:
+        runner._forget()
+
+
+async def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every other task, let them finish their cleanup, stop ``loop``."""
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current]
+    for task in tasks:
+        task.cancel()
+    try:
+        if tasks:
+            await asyncio.wait(tasks, timeout=_STOP_TIMEOUT / 2)
+        await loop.shutdown_asyncgens()
+    finally:
+        loop.stop()

@@ -1,0 +1,118 @@
+"""``party_url``: a Starlette app's links to its own routes and to the party's.
+
+In endpoints (``def`` or ``async def``), dependencies and templates::
+
+    from wsgi_party.starlette import party_url
+
+    party_url(request, "item", id=3)              # the app's own route
+    party_url(request, "blog:post", id=3)         # '/blog/post/3', built by the blog
+    party_url(request, "post", id=3, _external=True, _anchor="top")
+
+The app's own names are built by its router (``url_path_for``), any other
+is asked of the party; options and the query string follow Flask's
+``url_for`` as for every member. Outside a party the app's own routes
+still build.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from starlette.routing import NoMatchFound
+
+from wsgi_party import HighAndDry, UrlBuildError, UrlRequest, current_scope, encode_query
+from wsgi_party.integration import build_link, enter_scope, finish_url, leave_scope
+
+from ._member import member_of
+from ._runner import scope_of
+
+if t.TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
+    from ._member import StarletteMember
+
+__all__ = ["PartyBuildError", "party_url"]
+
+
+class PartyBuildError(UrlBuildError, NoMatchFound):
+    """No member of the party (nor the app) could build a URL for the endpoint.
+
+    A :class:`~wsgi_party.UrlBuildError` like every "no URL" error of the
+    party, and Starlette's :class:`~starlette.routing.NoMatchFound`, so code
+    that catches it from ``request.url_for`` keeps working. Chained from
+    the party's (or the app's) own reason.
+    """
+
+    def __init__(self, message: str, endpoint: str, asked: tuple[str, ...]) -> None:
+        UrlBuildError.__init__(self, message, endpoint, asked)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str:
+    """Build a URL to ``endpoint`` for ``request``, the app's own routes first.
+
+    A route name of the app (``"item"``, ``"api:item"`` for a named
+    mount) is built by the app's router, under the app's mount; any other
+    (or ``"member:endpoint"``) is asked of the party. Values the route does
+    not take become the query string; ``_external``, ``_anchor``,
+    ``_method`` and ``_scheme`` work as in Flask's ``url_for``. Raises
+    :class:`PartyBuildError` when nobody builds it.
+    """
+    member = member_of(request)
+    scope = scope_of(request.scope)
+    if scope is None:  # the app alone: not in a party
+        return _own_url(member, request, endpoint, values)
+    operator = scope.operator
+    table = member.route_table
+    if table is not None and table.has(endpoint):
+        endpoint = f"{operator.name}:{endpoint}"
+    token = enter_scope(scope) if current_scope() is not scope else None
+    try:
+        return build_link(operator, endpoint, values)
+    except UrlBuildError as exc:
+        raise PartyBuildError(
+            f"could not build a URL for endpoint {endpoint!r} from member {operator.name!r}: {exc}",
+            exc.endpoint,
+            exc.asked,
+        ) from exc
+    finally:
+        if token is not None:
+            leave_scope(token)
+
+
+def _own_url(
+    member: StarletteMember, request: HTTPConnection, endpoint: str, values: dict[str, t.Any]
+) -> str:
+    """:func:`party_url` of an app that is in no party: its own routes only."""
+    wanted = UrlRequest.from_url_for(endpoint, dict(values))
+    rest = dict(wanted.values)
+    table = member.route_table
+    try:
+        if table is None:
+            raise HighAndDry(f"member {member.joined_name()!r} has no Starlette router")
+        path = table.build(wanted.endpoint, rest, wanted.method)
+    except HighAndDry as exc:
+        raise PartyBuildError(
+            f"could not build a URL for endpoint {endpoint!r}: the app is in no party, and {exc}",
+            endpoint,
+            (),
+        ) from exc
+    if rest:
+        query = encode_query(rest)
+        if query:
+            path = f"{path}{'&' if '?' in path else '?'}{query}"
+    asgi = request.scope
+    located = UrlRequest(
+        wanted.endpoint,
+        wanted.values,
+        wanted.external,
+        wanted.anchor,
+        wanted.method,
+        # Inside a mount root_path has the mount's path too; the app's is kept aside.
+        script_root=asgi.get("app_root_path", asgi.get("root_path", "")),
+        scheme=request.url.scheme,
+        host=request.url.netloc,
+    )
+    return finish_url(located, "", path)
