@@ -35,7 +35,7 @@ from tests.migration_site import (
     read_page,
     walk,
 )
-from tests.servers import Server
+from tests.servers import Server, uvicorn
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -408,6 +408,26 @@ def test_the_demo_runs_on_real_servers(server, tmp_path):
                 reply = running.get(path)
                 page = read_page(reply.body.decode())
                 assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+
+
+@pytest.mark.server
+def test_the_demo_runs_under_uvicorn_with_every_link_under_its_root_path(tmp_path):
+    # The party inside an ASGI server (a2wsgi), the FastAPI member inside the party.
+    env = {DATABASE_ENV: str(tmp_path / "shop.sqlite3")}
+    argv = uvicorn("examples.migration.asgi:application", "--workers", "2", "--root-path", "/shop")
+    with Server(argv, env=env) as running:
+        for _ in range(3):  # reach both workers
+            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/admin/", "/status/"):
+                reply = running.get(path)
+                page = read_page(reply.body.decode())
+                assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+                local = [href for href in page.links if href.startswith("/")]
+                assert local and all(href.startswith("/shop/") for href in local), (path, local)
+        document = json.loads(running.get("/api/products/2").body)
+        assert document["product"]["url"] == "/shop/products/2/"
+        assert document["links"]["story"] == "/shop/blog/tea-time/"
+        assert "/shop/api/products/2" in read_page(running.get("/products/2/").body.decode()).links
+        assert "/shop/products.json" in read_page(running.get("/products/").body.decode()).links
 
 
 # -- the Flask and Pyramid examples ----------------------------------------------------
