@@ -1,10 +1,12 @@
 """The a2wsgi internals the Starlette integration reads, one adapter each.
 
-Checked on a2wsgi 1.10.x (the oldest supported and the newest installed)::
+Checked on a2wsgi 1.10.x and FastAPI 0.165 (the newest installed)::
 
-    from wsgi_party.starlette._compat import asgi_scope_for
+    from wsgi_party.starlette._compat import asgi_scope_for, flat_routes
 
     scope = asgi_scope_for(environ)     # the ASGI scope a2wsgi makes for environ
+    for kind, route in flat_routes(app.routes):   # FastAPI's included routers opened
+        ...
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ import typing as t
 
 from a2wsgi.asgi import build_scope
 
-if t.TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI is optional; older releases list included routes as they are
+    iter_route_contexts = None  # type: ignore[assignment]
 
-__all__ = ["asgi_scope_for"]
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from _typeshed.wsgi import WSGIEnvironment
+    from starlette.routing import BaseRoute
+
+__all__ = ["asgi_scope_for", "flat_routes"]
 
 
 def asgi_scope_for(environ: WSGIEnvironment) -> dict[str, t.Any]:
@@ -30,3 +40,25 @@ def asgi_scope_for(environ: WSGIEnvironment) -> dict[str, t.Any]:
     # function ASGIMiddleware calls for every request; it is not in
     # a2wsgi.__all__.
     return dict(build_scope(environ))  # type: ignore[arg-type]
+
+
+def flat_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[BaseRoute, t.Any]]:
+    """Each route of ``routes`` as ``(kind, route)``, FastAPI's included routers opened.
+
+    ``kind`` is the route as written (a ``Route``, ``Mount``, ``Host``, ...,
+    for ``isinstance``); ``route`` is what the router matches and builds
+    with: the same object, or for a route of an included ``APIRouter`` its
+    effective form with the prefix (``path``, ``name``, ``methods``,
+    ``param_convertors``, ``matches()``, ``routes`` of a mount).
+    """
+    # Checked on FastAPI 0.165: include_router() keeps an _IncludedRouter in
+    # app.routes instead of copies of the router's routes, and
+    # fastapi.routing.iter_route_contexts(routes) yields a RouteContext per
+    # effective route (its original_route and, by attribute, its effective
+    # one). Releases without it list included routes as plain routes.
+    if iter_route_contexts is None:
+        for route in routes:
+            yield route, route
+        return
+    for context in iter_route_contexts(routes):
+        yield context.original_route, context

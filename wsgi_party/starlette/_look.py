@@ -10,7 +10,9 @@ In endpoints, dependencies and templates::
 An app given ``identity=`` or ``fragments=`` answers for itself unless the
 party names another member the owner (``WSGIParty(owners=...)``); any
 other asks the member that owns login or the layout, for this request (its
-cookies, its path).
+cookies, its path). Asked from an ``async def`` endpoint, the owner answers
+in a worker thread while the endpoint waits, so that an owner that refuses
+to run inside an event loop (Django's ORM) answers too.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def party_identity(request: HTTPConnection) -> Identity | None:
     if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
         return member.identity_of(t.cast("Request", request))
     operator = _operator(member, scope, "party_identity")
-    return t.cast("Identity | None", _ask(scope, operator, "identity", None))
+    answer = member.runner.call_blocking(_ask, scope, operator, "identity", None)
+    return t.cast("Identity | None", answer)
 
 
 def party_fragment(request: HTTPConnection, name: str) -> Markup:
@@ -73,7 +76,7 @@ def party_fragment(request: HTTPConnection, name: str) -> Markup:
     else:
         operator = _operator(member, scope, f"party_fragment({name!r})")
         try:
-            fragment = Markup(_ask(scope, operator, "layout", name))
+            fragment = Markup(member.runner.call_blocking(_ask, scope, operator, "layout", name))
         except UrlBuildError:
             raise  # a link in the owner's fragment that nobody builds: the template's error
         except (NoAnswer, NoSuchServiceName) as exc:

@@ -26,6 +26,8 @@ from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Route
 from wsgi_party import HighAndDry, PartylineException
 from wsgi_party.integration import no_such_endpoint
 
+from ._compat import flat_routes
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -124,17 +126,17 @@ class RouteTable:
             )
         entry = next((e for e in fitting if e.params <= values.keys()), None)
         if entry is None:
-            given = {key: values[key] for key in fitting[0].params if key in values}
-            missing = sorted(fitting[0].params - values.keys())
-            try:
-                self.router.url_path_for(name, **given)
-            except NoMatchFound as exc:
-                raise HighAndDry(
-                    f"member {self._member()!r} cannot build endpoint {name!r}: missing"
-                    f" value{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
-                    f" (route {fitting[0].rule!r})"
-                ) from exc
-            raise AssertionError("unreachable")  # pragma: no cover
+            route = fitting[0]
+            missing = sorted(route.params - values.keys())
+            # Starlette's own refusal, as url_path_for raises it for these values.
+            refusal = NoMatchFound(
+                name, {key: values[key] for key in route.params if key in values}
+            )
+            raise HighAndDry(
+                f"member {self._member()!r} cannot build endpoint {name!r}: missing"
+                f" value{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+                f" (route {route.rule!r})"
+            ) from refusal
         path_values = {key: values.pop(key) for key in entry.params}
         try:
             path = str(self.router.url_path_for(name, **path_values))
@@ -182,10 +184,10 @@ class RouteTable:
 def _walk(
     routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str]
 ) -> Iterator[Entry]:
-    for route in routes:
-        if isinstance(route, Host):
+    for kind, route in flat_routes(routes):
+        if isinstance(kind, Host):
             continue  # built with a host of its own; not a path of this member
-        if isinstance(route, Mount):
+        if isinstance(kind, Mount):
             own = params | (route.param_convertors.keys() - {"path"})
             rule = rule_prefix + route.path
             children = route.routes
@@ -207,7 +209,7 @@ def _walk(
             rule_prefix + path,
             params | convertors.keys(),
             frozenset(methods),
-            not isinstance(route, WebSocketRoute),
+            not isinstance(kind, WebSocketRoute),
         )
 
 
@@ -217,17 +219,16 @@ _Claim = tuple[str | None, bool, frozenset[str]]
 
 def _match(router: object, scope: dict[str, t.Any]) -> _Claim | None:
     """How ``router`` (a Router, or an app with ``routes``) routes ``scope``."""
-    routes: Sequence[BaseRoute] = getattr(router, "routes", None) or ()
+    routes = list(flat_routes(getattr(router, "routes", None) or ()))
     partial: _Claim | None = None
-    for route in routes:
-        if isinstance(route, Host):
+    for kind, route in routes:
+        if isinstance(kind, Host):
             continue  # a match on a host header this question does not carry
         found, child = route.matches(scope)
         if found is Match.NONE:
             continue
-        if isinstance(route, Mount):
-            inner = route.routes
-            if not inner:  # an app of its own (static files): the whole prefix is its
+        if isinstance(kind, Mount):
+            if not route.routes:  # an app of its own (static files): the whole prefix is its
                 return route.name, True, frozenset()
             # Starlette hands the request to the first mount that matches, for
             # better or worse: what its router says is the answer.
@@ -246,13 +247,13 @@ def _match(router: object, scope: dict[str, t.Any]) -> _Claim | None:
         if relative != "/":
             toggled = dict(scope)
             toggled["path"] = path.rstrip("/") if path.endswith("/") else f"{path}/"
-            for route in routes:
-                if not isinstance(route, Host) and route.matches(toggled)[0] is not Match.NONE:
+            for kind, route in routes:
+                if not isinstance(kind, Host) and route.matches(toggled)[0] is not Match.NONE:
                     return None, True, frozenset()  # the router answers with a redirect
     return None
 
 
-def _inner_router(mount: Mount) -> object:
+def _inner_router(mount: t.Any) -> object:
     """What a mount routes by: its router (or app), else an object with its routes."""
     found = find_router(mount.app)
     return found if found is not None else _Routes(mount.routes)

@@ -21,6 +21,8 @@ with the task's context, and concurrent requests never see each other's.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import logging
 import os
 import threading
@@ -30,7 +32,7 @@ import weakref
 from a2wsgi import ASGIMiddleware
 
 from wsgi_party import PartylineOperator
-from wsgi_party.integration import RequestScope, enter_scope, leave_scope
+from wsgi_party.integration import RequestScope, enter_scope, unbind_request
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
@@ -50,6 +52,8 @@ log = logging.getLogger("wsgi_party.starlette")
 OPERATOR_KEY = "wsgi_party.operator"
 #: The ASGI scope key of the request's :class:`~wsgi_party.RequestScope`.
 SCOPE_KEY = "wsgi_party"
+#: The environ key of the app's task for the request.
+TASK_KEY = "wsgi_party.task"
 #: The ASGI scope key of the member serving the request.
 MEMBER_KEY = "wsgi_party.member"
 
@@ -59,6 +63,8 @@ class Named(t.Protocol):
 
     def joined_name(self) -> str | None: ...
 
+
+_T = t.TypeVar("_T")
 
 #: Seconds close() waits for the loop's thread to end.
 _STOP_TIMEOUT = 5.0
@@ -100,15 +106,22 @@ class BindScope:
         try:
             await self._run(scope, receive, send)
         finally:
-            leave_scope(token)
+            # Tolerant of a coroutine closed outside its task (a response the
+            # server abandoned): the task's context goes with it anyway.
+            unbind_request(token)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        environ = scope.get("wsgi_environ")
+        if environ is not None:
+            # For the WSGI side: a body closed before its end cancels the task.
+            environ[TASK_KEY] = asyncio.current_task()
         try:
             await self.app(scope, receive, send)
         except Exception:
+            name = self.member.joined_name()
             log.exception(
-                "the ASGI app of member %r raised on %s %s",
-                self.member.joined_name(),
+                "the ASGI app of %s raised on %s %s",
+                f"member {name!r}" if name is not None else f"{self.member!r} (in no party)",
                 scope.get("method", scope.get("type")),
                 scope.get("path"),
             )
@@ -134,6 +147,7 @@ class LoopRunner:
         self._middleware: ASGIMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         # A forked child has the loop object but not its thread: start afresh.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _forget(ref))
@@ -151,7 +165,8 @@ class LoopRunner:
         middleware = self._middleware
         if middleware is None:
             middleware = self._start()
-        return middleware(environ, start_response)  # type: ignore[arg-type]
+        body = middleware(environ, start_response)  # type: ignore[arg-type]
+        return _Body(body, environ, middleware.loop)
 
     def _start(self) -> ASGIMiddleware:
         with self._lock:
@@ -166,11 +181,37 @@ class LoopRunner:
             self._middleware = ASGIMiddleware(self.app, wait_time=self.wait_time, loop=loop)  # type: ignore[arg-type]
             return self._middleware
 
+    def call_blocking(self, function: t.Callable[..., _T], /, *args: t.Any) -> _T:
+        """``function(*args)``, run where blocking code may run.
+
+        Called from a thread that runs an event loop (an ``async def``
+        endpoint), it runs in a worker thread, with the caller's context
+        variables, and the caller waits: the loop is held for as long as
+        the answer takes either way, but code that refuses to run inside a
+        loop (Django's ORM) works. Anywhere else it is a plain call.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args)
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                pool = self._pool
+                if pool is None:
+                    pool = self._pool = concurrent.futures.ThreadPoolExecutor(
+                        thread_name_prefix="wsgi_party.starlette ask"
+                    )
+        context = contextvars.copy_context()
+        return pool.submit(context.run, function, *args).result()
+
     def close(self) -> None:
         """Cancel the app's tasks, stop the loop and join its thread."""
         with self._lock:
-            loop, thread = self._loop, self._thread
-            self._middleware = self._loop = self._thread = None
+            loop, thread, pool = self._loop, self._thread, self._pool
+            self._middleware = self._loop = self._thread = self._pool = None
+        if pool is not None:
+            pool.shutdown(wait=True)
         if loop is None or thread is None:
             return
         if loop.is_running():
@@ -183,7 +224,7 @@ class LoopRunner:
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
-        self._middleware = self._loop = self._thread = None
+        self._middleware = self._loop = self._thread = self._pool = None
 
 
 def _forget(ref: weakref.ReferenceType[LoopRunner]) -> None:
@@ -204,3 +245,37 @@ async def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
         await loop.shutdown_asyncgens()
     finally:
         loop.stop()
+
+
+class _Body:
+    """a2wsgi's response body, which cancels the app's task when closed early.
+
+    a2wsgi leaves the task waiting for its next ``send`` when the server
+    closes the body before its end (the client went away); here ``close()``
+    cancels it, so that its cleanup runs and nothing waits for ever.
+    """
+
+    __slots__ = ("_body", "_environ", "_loop")
+
+    def __init__(
+        self, body: Iterable[bytes], environ: WSGIEnvironment, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._body = iter(body)
+        self._environ = environ
+        self._loop = loop
+
+    def __iter__(self) -> _Body:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._body)
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            task: asyncio.Task[t.Any] | None = self._environ.pop(TASK_KEY, None)
+            if task is not None and not task.done() and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(task.cancel)
