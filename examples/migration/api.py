@@ -22,9 +22,8 @@ Its routes:
 
 One endpoint is a plain ``def`` (FastAPI runs it in its thread pool), the
 other ``async def``: the party answers in both, for the request being served.
-In ``async def``, ask for the identity from a thread (``run_in_threadpool``):
-the legacy shop answers it with Django's ORM, which refuses to block an
-event loop.
+(In ``async def``, ``party_identity`` has the legacy shop answer in a worker
+thread, since Django's ORM refuses to run on an event loop.)
 """
 
 from __future__ import annotations
@@ -87,15 +86,11 @@ def create_api() -> StarletteMember:
     @app.get("/products.json", name="product_feed")
     async def product_feed(request: Request) -> dict[str, t.Any]:
         products = await run_in_threadpool(data.products)
-        # The legacy shop answers who is logged in from Django's ORM, which
-        # refuses to run on an event loop: ask from a thread, as for any
-        # blocking call. Links are built in memory, on the loop.
-        user = await run_in_threadpool(_user, request)
         return {
             "member": "api",
             "products": [_product(request, product) for product in products],
             "links": {"shop": party_url(request, "product_list")},
-            "user": user,
+            "user": _user(request),
         }
 
     return StarletteMember(app, name="api")
