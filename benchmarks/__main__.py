@@ -21,7 +21,7 @@ if __name__ == "__main__":
     print("# cross-app URLs")
     bench_urls.main()
     print("# FastAPI members")
-    bench_starlette.main()
+    bench_starlette.main([])
     print("# the memory of links")
     bench_memory.main()
     print("# route-level dispatch")

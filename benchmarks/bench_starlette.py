@@ -1,6 +1,7 @@
 """FastAPI in the party: what a request and a link to it cost.
 
-Run with ``python -m benchmarks.bench_starlette``.
+Run with ``python -m benchmarks.bench_starlette``; with ``--count`` it
+counts instructions per request under valgrind instead (a few minutes).
 
 * A request for a FastAPI endpoint (``async def`` and plain ``def``) through
   ``WSGIParty(DispatcherMiddleware(flask, {"/api": StarletteMember(api)}))``
@@ -18,10 +19,16 @@ Run with ``python -m benchmarks.bench_starlette``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import typing as t
+from pathlib import Path
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import create_environ
@@ -32,6 +39,9 @@ from wsgi_party import WSGIParty
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+#: The repository root, where the counted processes run.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fastapi_app() -> t.Any:
@@ -170,7 +180,83 @@ def run(*, quiet: bool = False, rounds: int = 25) -> Iterator[Result]:
         yield links(sites, quiet=quiet, rounds=rounds)
 
 
-def main() -> None:
+#: The endpoints compared, by kind.
+PATHS = {"async def": "/api/items/3", "def": "/api/sync/3"}
+#: Requests sent to the counted side before counting starts to matter.
+WARM_UP = 20
+
+
+def _send(side: str, path: str, requests: int) -> None:
+    """Build both sites; send ``path`` to one side ``WARM_UP + requests`` times."""
+    with Sites() as sites:
+        app = sites.party if side == "party" else sites.plain
+        template = create_environ(path, "http://localhost/")
+        for _ in range(WARM_UP + requests):
+            _call(app, template)
+
+
+def _instructions(side: str, path: str, requests: int) -> int:
+    """Instructions of a whole process (every thread) that sends ``requests`` to ``side``."""
+    with tempfile.TemporaryDirectory() as out:
+        output = Path(out) / "callgrind.out"
+        command = (
+            f"from benchmarks import bench_starlette as b; b._send({side!r}, {path!r}, {requests})"
+        )
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={output}",
+                sys.executable,
+                "-c",
+                command,
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+            check=True,
+            capture_output=True,
+        )
+        for line in output.read_text().splitlines():
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no instruction count in callgrind's output for {side} {path}")
+
+
+def count(requests: int = 200) -> dict[str, tuple[float, float]]:
+    """Instructions per request, party and plain a2wsgi, by endpoint kind (needs valgrind).
+
+    Each side runs in a process of its own under ``valgrind --tool=callgrind``
+    with ``requests`` requests and with none: the difference over
+    ``requests`` is what one request costs, both threads included.
+    """
+    counts = {}
+    for kind, path in PATHS.items():
+        per_request = []
+        for side in ("party", "plain"):
+            total = _instructions(side, path, requests) - _instructions(side, path, 0)
+            per_request.append(total / requests)
+        party, plain = per_request
+        counts[kind] = (party, plain)
+        print(
+            f"FastAPI {kind} endpoint, instructions per request: party vs plain a2wsgi"
+            f"   {party:,.0f} vs {plain:,.0f}   ratio {party / plain:.3f}",
+            flush=True,
+        )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_starlette")
+    parser.add_argument(
+        "--count",
+        action="store_true",
+        help="count instructions per request under valgrind instead of timing",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="requests counted per side")
+    options = parser.parse_args(argv)
+    if options.count:
+        count(options.requests)
+        return
     for _result in run():
         pass
 

@@ -98,6 +98,29 @@ def test_bench_starlette_compares_the_same_response_and_the_same_link() -> None:
     assert all(r.subject_ns > 0 and r.baseline_ns > 0 for r in results)
 
 
+@pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("fastapi", "a2wsgi")),
+    reason="FastAPI and a2wsgi are not installed",
+)
+def test_bench_starlette_counts_a_request_as_the_difference_over_the_requests(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import bench_starlette
+
+    # Fake whole-process counts: set-up 10**6, then 5,000 (party) or 4,000 per request.
+    per_request = {"party": 5000, "plain": 4000}
+    monkeypatch.setattr(
+        bench_starlette,
+        "_instructions",
+        lambda side, path, requests: 10**6 + per_request[side] * requests,
+    )
+    assert bench_starlette.count(requests=7) == {
+        "async def": (5000.0, 4000.0),
+        "def": (5000.0, 4000.0),
+    }
+    assert "5,000 vs 4,000   ratio 1.250" in capsys.readouterr().out
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
 def test_e2e_counts_the_cpu_time_of_a_server_and_its_workers() -> None:
     # A parent with one child, as a gunicorn arbiter with its worker.
