@@ -78,6 +78,7 @@ def test_every_framework_guide_has_a_testing_recipe():
         "test_testing_django.py",
         "test_testing_flask.py",
         "test_testing_pyramid.py",
+        "test_testing_starlette.py",
         "test_testing_wsgi.py",
     ]
 

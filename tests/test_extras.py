@@ -49,6 +49,8 @@ HIDE_AND_IMPORT = textwrap.dedent(
         ("pyramid", "wsgi_party.pyramid", "pyramid"),
         ("django", "wsgi_party.django", "django"),
         ("django", "wsgi_party.django.templatetags.wsgi_party", "django"),
+        ("starlette", "wsgi_party.starlette", "starlette"),
+        ("a2wsgi", "wsgi_party.starlette", "starlette"),
     ],
 )
 def test_an_integration_without_its_framework_names_the_extra(framework, module, extra):
@@ -70,7 +72,25 @@ def test_an_integration_without_its_framework_names_the_extra(framework, module,
 
 def test_the_core_imports_without_any_framework():
     result = subprocess.run(
-        [sys.executable, "-c", HIDE_AND_IMPORT, "flask,pyramid,django,webob", "wsgi_party"],
+        [
+            sys.executable,
+            "-c",
+            HIDE_AND_IMPORT,
+            "flask,pyramid,django,webob,starlette,fastapi,a2wsgi",
+            "wsgi_party",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "imported", result.stdout + result.stderr
+
+
+def test_the_starlette_integration_needs_neither_fastapi_nor_jinja2():
+    result = subprocess.run(
+        [sys.executable, "-c", HIDE_AND_IMPORT, "fastapi,jinja2", "wsgi_party.starlette"],
         cwd=REPO,
         capture_output=True,
         text=True,

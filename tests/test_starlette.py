@@ -10,7 +10,9 @@ in the server tests at the end.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import contextlib
 import json
 import logging
 import re
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import flask
 import pytest
+from fastapi import FastAPI, Request
 from starlette.routing import NoMatchFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client, create_environ, run_wsgi_app
@@ -43,7 +46,7 @@ from wsgi_party.flask import FlaskParty
 from wsgi_party.flask import party_fragment as flask_fragment
 from wsgi_party.flask import party_identity as flask_identity
 from wsgi_party.flask import party_url as flask_url
-from wsgi_party.starlette import PartyBuildError, StarletteMember, party_url
+from wsgi_party.starlette import LifespanFailed, PartyBuildError, StarletteMember, party_url
 
 # -- the site --------------------------------------------------------------------------
 
@@ -264,6 +267,7 @@ def test_routes_lists_every_route_with_its_mounted_rule_and_methods(site: Site) 
     assert routes["files"].methods == ("GET", "HEAD", "PUT")
     assert routes["catalog:entry"].rule == "/shop/{lang}/catalog/{n:int}"
     assert routes["raw"].rule == "/shop/raw/{path:path}"
+    assert "catalog" not in routes  # a mount with routes: they are listed, not it
     api = {r.endpoint: r for r in site.party.ask("api", "routes", None)}
     assert api["item"].rule == "/api/items/{id}"
     assert api["product"].rule == "/api/products/{product_id}"
@@ -279,9 +283,9 @@ def test_match_claims_as_the_router_routes_without_running_an_endpoint(site: Sit
 
     assert ask("api", "GET", "/items/3") == Match("api", "item", True, ("GET",))
     assert ask("api", "GET", "/products/3").endpoint == "product"
-    assert ask("api", "GET", "/v1/things/x").endpoint == "thing"
+    assert ask("api", "GET", "/v1/things/x").endpoint == "v1:thing"
     assert ask("api", "DELETE", "/items/3") == Match("api", "item", False, ("GET",))
-    assert ask("shop", "GET", "/en/catalog/4").endpoint == "entry"
+    assert ask("shop", "GET", "/en/catalog/4").endpoint == "catalog:entry"
     assert ask("shop", "GET", "/raw/anything/below") == Match("shop", "raw", True, ())
     assert ask("shop", "PUT", "/files/a/b").endpoint == "files"
     # A trailing slash the router redirects is claimed: the app answers it.
@@ -316,6 +320,18 @@ def test_route_dispatcher_moves_one_route_from_flask_to_fastapi_at_the_same_url(
     assert client.get("/about").get_data(as_text=True) == "/items/9"
     assert client.get("/nothing-here").status_code == 404
     assert party.url_for("old_item", id=1) == "/items/1"  # the old name still builds
+
+
+def test_explain_probes_every_route_through_starlettes_own_builder_and_matcher(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    shop = StarletteMember(starlette_apps.shop())
+    dispatcher = RouteDispatcher({"shop": shop, "blog": blog_app()}, default="blog")
+    party = make_party(dispatcher)
+    explained = {e.endpoint: e for e in dispatcher.explain(party) if e.member == "shop"}
+    assert {name: e.note for name, e in explained.items() if e.note} == {}
+    assert explained["catalog:entry"].probe == "/x/catalog/1"
+    assert explained["by_id"].served_by == "shop"
 
 
 # -- partyline in the app -------------------------------------------------------------
@@ -529,8 +545,13 @@ def serve(app: t.Any, path: str) -> tuple[str, bytes]:
 def test_an_untrusted_host_is_a_400(make_party: t.Callable[..., WSGIParty]) -> None:
     api = StarletteMember(starlette_apps.api())
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
-    response = BufferedClient(party).get("/api/async/1", headers={"Host": "bad host"})
+    client = BufferedClient(party)
+    response = client.get("/api/async/1", headers={"Host": "bad host"})  # a link to the blog
     assert response.status_code == 400
+    own = client.get("/api/link?endpoint=item&id=1&_external=1", headers={"Host": "bad host"})
+    assert own.status_code == 400
+    own = client.get("/api/link?endpoint=item&id=1&_external=1", headers={"Host": "good.test"})
+    assert own.get_data(as_text=True) == "http://good.test/api/items/1"
 
 
 def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
@@ -552,6 +573,89 @@ def test_closing_the_party_stops_the_event_loop_and_a_new_party_starts_it(
     assert api.runner.loop is not None and api.runner.loop is not loop
 
 
+def test_a_body_closed_before_its_end_cancels_the_apps_task(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    cancelled = threading.Event()
+
+    async def stream(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] != "http":
+            return  # no lifespan
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"chunk", "more_body": True})
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(stream)}))
+    body = party(create_environ("/api/stream"), lambda *args: None)
+    chunks = iter(body)
+    assert next(chunks) == b"chunk"  # the client reads one chunk and goes away
+    body.close()  # as the server does then
+    # Without the cancel the task would wait for its next send until the party closed.
+    assert cancelled.wait(30), "the app's task was never cancelled"
+
+
+def test_the_lifespan_runs_before_the_first_request_and_ends_with_the_party(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> t.AsyncIterator[dict[str, t.Any]]:
+        events.append("startup")
+        yield {"pool": "open"}
+        events.append("shutdown")
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/state")
+    async def state(request: Request) -> dict[str, t.Any]:
+        request.state.mine = "only this request's"
+        return {"pool": request.state.pool, "events": list(events)}
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": StarletteMember(app)}))
+    client = BufferedClient(party)
+    assert events == []  # joining starts nothing
+    assert client.get("/api/state").json == {"pool": "open", "events": ["startup"]}
+    assert client.get("/api/state").json == {"pool": "open", "events": ["startup"]}
+    party.close()
+    assert events == ["startup", "shutdown"]
+
+
+def test_a_failed_lifespan_startup_raises_naming_the_member_and_is_tried_again(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    attempts: list[int] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> t.AsyncIterator[None]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database down")
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/ok")
+    def ok() -> str:
+        return "ok"
+
+    member = StarletteMember(app, name="api")
+    party = make_party(DispatcherMiddleware(blog_app(), {"/api": member}))
+    with pytest.raises(LifespanFailed) as info:
+        BufferedClient(party).get("/api/ok")
+    assert str(info.value) == (
+        "the lifespan startup of member 'api' failed: RuntimeError: database down"
+    )
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert member.runner.loop is None
+    assert BufferedClient(party).get("/api/ok").json == "ok"
+    assert len(attempts) == 2
+
+
 def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -568,7 +672,7 @@ def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
         api.close()
     first, second = raised_in_app(caplog)
     assert isinstance(first, PartyBuildError)
-    assert "in no party" in str(first)
+    assert "in no party to ask" in str(first)
     assert isinstance(second, NoPartylineContext)
     assert "in no live party" in str(second)
 

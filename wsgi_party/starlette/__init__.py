@@ -13,8 +13,8 @@ Wrap the app where it is mounted, wrap the dispatcher::
     application = WSGIParty(DispatcherMiddleware(flask_app, {"/api": StarletteMember(api)}))
 
 The member is a WSGI app: the ASGI app runs through a2wsgi on an event loop
-thread of the member's own, started at its first request and stopped when
-the party closes. Its router answers ``url``, ``routes`` and ``match``;
+thread of the member's own, started (with the app's lifespan) at its first
+request and stopped when the party closes. Its router answers ``url``, ``routes`` and ``match``;
 ``identity=`` and ``fragments=`` make it answer ``identity`` and ``layout``.
 :data:`wsgi_party.partyline` is bound in its endpoints, dependencies and
 templates (``def`` and ``async def``); the helpers take the Starlette
@@ -23,8 +23,8 @@ templates (``def`` and ``async def``); the helpers take the Starlette
 ``Jinja2Templates`` the same as globals.
 
 The package holds one concern per module: the member, its routes, the
-event loop and the request scope in it, URLs, login and look, templates,
-and the a2wsgi internals it reads. Import from ``wsgi_party.starlette``;
+event loop and the request scope in it, the lifespan, URLs, login and look,
+templates, and the a2wsgi and FastAPI internals it reads. Import from ``wsgi_party.starlette``;
 the modules inside are private.
 """
 
@@ -38,18 +38,15 @@ except ImportError as error:
     msg = 'wsgi_party.starlette needs Starlette and a2wsgi: pip install "wsgi_party[starlette]"'
     raise ModuleNotFoundError(msg, name=error.name) from error
 
+from ._lifespan import LifespanFailed
 from ._look import party_fragment, party_identity
 from ._member import IdentityCallable, StarletteMember, member_of
-from ._runner import MEMBER_KEY, OPERATOR_KEY, SCOPE_KEY, BindScope
 from ._templates import install_templates
 from ._urls import PartyBuildError, party_url
 
 __all__ = [
-    "MEMBER_KEY",
-    "OPERATOR_KEY",
-    "SCOPE_KEY",
-    "BindScope",
     "IdentityCallable",
+    "LifespanFailed",
     "PartyBuildError",
     "StarletteMember",
     "install_templates",

@@ -1,19 +1,24 @@
 """The a2wsgi internals the Starlette integration reads, one adapter each.
 
-Checked on a2wsgi 1.10.x and FastAPI 0.165 (the newest installed)::
+Checked on the oldest supported a2wsgi 1.10.0, Starlette 0.40.0 and FastAPI
+0.115.2, and on the newest installed, a2wsgi 1.10.10, Starlette 1.10 and
+FastAPI 0.165::
 
-    from wsgi_party.starlette._compat import asgi_scope_for, flat_routes
+    from wsgi_party.starlette._compat import asgi_scope_for, environ_for, flat_routes
 
     scope = asgi_scope_for(environ)     # the ASGI scope a2wsgi makes for environ
+    environ = environ_for(scope)        # the WSGI environ a2wsgi makes for a scope
     for kind, route in flat_routes(app.routes):   # FastAPI's included routers opened
         ...
 """
 
 from __future__ import annotations
 
+import io
 import typing as t
 
 from a2wsgi.asgi import build_scope
+from a2wsgi.wsgi import build_environ
 
 try:
     from fastapi.routing import iter_route_contexts
@@ -26,7 +31,7 @@ if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
     from starlette.routing import BaseRoute
 
-__all__ = ["asgi_scope_for", "flat_routes"]
+__all__ = ["asgi_scope_for", "environ_for", "flat_routes"]
 
 
 def asgi_scope_for(environ: WSGIEnvironment) -> dict[str, t.Any]:
@@ -36,10 +41,26 @@ def asgi_scope_for(environ: WSGIEnvironment) -> dict[str, t.Any]:
     ``layout``) is made from it, so that it reads headers, cookies, host and
     ``root_path`` exactly as the app's own requests do.
     """
-    # Checked on a2wsgi 1.10.0: a2wsgi.asgi.build_scope(environ) is the
+    # Checked on a2wsgi 1.10.0 and 1.10.10: a2wsgi.asgi.build_scope(environ) is the
     # function ASGIMiddleware calls for every request; it is not in
     # a2wsgi.__all__.
     return dict(build_scope(environ))  # type: ignore[arg-type]
+
+
+def environ_for(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The WSGI environ a2wsgi's ``WSGIMiddleware`` makes for an HTTP ``scope``.
+
+    With an empty body; ``SCRIPT_NAME`` is the app's own root (inside a
+    mount, the mount's path is in ``PATH_INFO``).
+    """
+    scope = dict(scope)
+    scope["root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
+    scope.setdefault("http_version", "1.1")
+    scope.setdefault("method", "GET")  # a websocket has none
+    # Checked on a2wsgi 1.10.0 and 1.10.10: a2wsgi.wsgi.build_environ(scope, body) is the
+    # function WSGIMiddleware calls for every request; it is not in
+    # a2wsgi.__all__, and it reads the SCRIPT_NAME environment variable.
+    return dict(build_environ(scope, io.BytesIO()))  # type: ignore[arg-type]
 
 
 def flat_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[BaseRoute, t.Any]]:
@@ -55,7 +76,7 @@ def flat_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[BaseRoute, t.Any]
     # app.routes instead of copies of the router's routes, and
     # fastapi.routing.iter_route_contexts(routes) yields a RouteContext per
     # effective route (its original_route and, by attribute, its effective
-    # one). Releases without it list included routes as plain routes.
+    # one). Releases without it (0.115.2) list included routes as plain routes.
     if iter_route_contexts is None:
         for route in routes:
             yield route, route

@@ -25,7 +25,6 @@ from wsgi_party import NoAnswer, NoPartylineContext, NoSuchServiceName, UrlBuild
 from wsgi_party.integration import current_scope, enter_scope, leave_scope
 
 from ._member import member_of
-from ._runner import scope_of
 
 if t.TYPE_CHECKING:
     from starlette.requests import HTTPConnection, Request
@@ -50,7 +49,7 @@ def party_identity(request: HTTPConnection) -> Identity | None:
     :class:`~wsgi_party.NoSuchServiceName` when no member offers it.
     """
     member = member_of(request)
-    scope = scope_of(request.scope)
+    scope = member.scope_for(request)
     if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
         return member.identity_of(t.cast("Request", request))
     operator = _operator(member, scope, "party_identity")
@@ -70,7 +69,7 @@ def party_fragment(request: HTTPConnection, name: str) -> Markup:
     if fragment is not None:
         return fragment
     member = member_of(request)
-    scope = scope_of(request.scope)
+    scope = member.scope_for(request)
     if name in member.fragments and _answers_itself(member, scope, "layout"):
         fragment = Markup(member.render(name, t.cast("Request", request)))
     else:

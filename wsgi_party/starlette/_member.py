@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import typing as t
+import weakref
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse
@@ -37,9 +38,9 @@ from wsgi_party.integration import (
     member_environ,
 )
 
-from ._compat import asgi_scope_for
+from ._compat import asgi_scope_for, environ_for
 from ._routes import RouteTable, find_router
-from ._runner import MEMBER_KEY, OPERATOR_KEY, SCOPE_KEY, BindScope, LoopRunner
+from ._runner import MEMBER_KEY, OPERATOR_KEY, SCOPE_KEY, BindScope, LoopRunner, scope_of
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -58,6 +59,9 @@ __all__ = ["MEMBER_KEY", "IdentityCallable", "StarletteMember", "member_of"]
 IdentityCallable = t.Callable[[Request], Identity | None]
 
 _T = t.TypeVar("_T")
+
+#: Each member by ``id()`` of its app (the member keeps the app alive).
+_MEMBERS: weakref.WeakValueDictionary[int, StarletteMember] = weakref.WeakValueDictionary()
 
 
 class StarletteMember(Membership):
@@ -107,8 +111,11 @@ class StarletteMember(Membership):
             RouteTable(router, self.joined_name) if router is not None else None
         )
         #: Serves the app through a2wsgi on the member's event loop thread.
-        self.runner = LoopRunner(BindScope(app, self), wait_time=wait_time)
+        self.runner = LoopRunner(BindScope(app, self), member=self, wait_time=wait_time)
         _answer_untrusted_hosts(app)
+        # So that a request the app gets without the member (its own
+        # TestClient) still finds it: see member_of.
+        _MEMBERS[id(app)] = self
 
     def __repr__(self) -> str:
         return f"<StarletteMember {self.joined_name()!r} of {self.app!r}>"
@@ -173,6 +180,23 @@ class StarletteMember(Membership):
         return self.answer_for_current("layout", lambda request: self.render(name, request))
 
     # -- answering for a request ---------------------------------------------------
+
+    def scope_for(self, request: HTTPConnection) -> RequestScope | None:
+        """The party's request scope of ``request``; ``None`` when the member is in no party.
+
+        A request served through the member carries it. One the app got
+        directly (its own ``TestClient``, a server running the app) gets one
+        made from its ASGI scope, kept in it, while the member is in a party.
+        """
+        found = scope_of(request.scope)
+        if found is not None:
+            return found
+        operator = self.operator
+        if operator is None:
+            return None
+        made = RequestScope(operator, environ_for(request.scope))
+        request.scope[SCOPE_KEY] = made
+        return made
 
     def identity_of(self, request: Request) -> Identity | None:
         """Call the identity callable for ``request``; check what it returns."""
@@ -247,8 +271,14 @@ class StarletteMember(Membership):
 
 
 def member_of(request: HTTPConnection) -> StarletteMember:
-    """The :class:`StarletteMember` serving ``request``; a clear error if none."""
+    """The :class:`StarletteMember` serving ``request``; a clear error if none.
+
+    That is the member the request came through, else the member made for
+    the request's app (``scope["app"]``), when the app is called directly.
+    """
     member = request.scope.get(MEMBER_KEY)
+    if member is None:
+        member = _MEMBERS.get(id(request.scope.get("app")))
     if not isinstance(member, StarletteMember):
         raise NoPartylineContext(
             f"request {request.url.path!r} is not served by a"

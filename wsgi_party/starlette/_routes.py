@@ -49,8 +49,9 @@ class Entry:
     params: frozenset[str]
     #: Its HTTP methods; empty when it takes any (an ASGI endpoint, a mount).
     methods: frozenset[str]
-    #: Whether it is served over HTTP (not a websocket route).
-    http: bool
+    #: Whether ``routes`` lists it: an HTTP route or app (not a websocket
+    #: route, nor a mount whose own routes are listed).
+    listed: bool
 
 
 def find_router(app: object) -> Router | None:
@@ -160,7 +161,7 @@ class RouteTable:
         """Each HTTP route as ``(name, rule, methods)``."""
         self._current()
         for entry in self._entries:
-            if entry.http:
+            if entry.listed:
                 yield entry.name, entry.rule, entry.methods
 
     def match(self, method: str, path: str) -> tuple[str | None, bool, frozenset[str]] | None:
@@ -178,7 +179,7 @@ class RouteTable:
             "path_params": {},
             "headers": [],
         }
-        return _match(self.router, scope)
+        return _match(self.router, scope, "")
 
 
 def _walk(
@@ -192,9 +193,13 @@ def _walk(
             rule = rule_prefix + route.path
             children = route.routes
             if route.name is not None:
-                # Named: the mount itself builds (with "path"); its children as "name:child".
-                yield Entry(route.name, f"{rule}/{{path:path}}", own | {"path"}, frozenset(), True)
-                yield from _walk(children, f"{prefix}{route.name}:", rule, own)
+                # Named: the mount itself builds (with "path"); its children as
+                # "name:child". It is a route of its own only as an app without
+                # routes (static files); else its children are.
+                full = prefix + route.name
+                rule_of_app = f"{rule}/{{path:path}}"
+                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children)
+                yield from _walk(children, f"{full}:", rule, own)
             else:
                 yield from _walk(children, prefix, rule, own)
             continue
@@ -217,8 +222,11 @@ def _walk(
 _Claim = tuple[str | None, bool, frozenset[str]]
 
 
-def _match(router: object, scope: dict[str, t.Any]) -> _Claim | None:
-    """How ``router`` (a Router, or an app with ``routes``) routes ``scope``."""
+def _match(router: object, scope: dict[str, t.Any], prefix: str) -> _Claim | None:
+    """How ``router`` (a Router, or an app with ``routes``) routes ``scope``.
+
+    ``prefix`` is put in front of route names: ``"api:"`` inside a mount named ``api``.
+    """
     routes = list(flat_routes(getattr(router, "routes", None) or ()))
     partial: _Claim | None = None
     for kind, route in routes:
@@ -228,12 +236,16 @@ def _match(router: object, scope: dict[str, t.Any]) -> _Claim | None:
         if found is Match.NONE:
             continue
         if isinstance(kind, Mount):
+            mount_name = None if route.name is None else prefix + route.name
             if not route.routes:  # an app of its own (static files): the whole prefix is its
-                return route.name, True, frozenset()
+                return mount_name, True, frozenset()
             # Starlette hands the request to the first mount that matches, for
             # better or worse: what its router says is the answer.
-            return _match(_inner_router(route), {**scope, **child})
+            inner = prefix if mount_name is None else f"{mount_name}:"
+            return _match(_inner_router(route), {**scope, **child}, inner)
         name: str | None = getattr(route, "name", None)
+        if name is not None:
+            name = prefix + name
         methods = frozenset(getattr(route, "methods", None) or ())
         if found is Match.FULL:
             return name, True, methods

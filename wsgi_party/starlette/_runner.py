@@ -34,6 +34,8 @@ from a2wsgi import ASGIMiddleware
 from wsgi_party import PartylineOperator
 from wsgi_party.integration import RequestScope, enter_scope, unbind_request
 
+from ._lifespan import Lifespan
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
 
@@ -118,6 +120,8 @@ class BindScope:
         try:
             await self.app(scope, receive, send)
         except Exception:
+            if scope.get("type") == "lifespan":
+                raise  # the runner's Lifespan decides (an app may not speak it)
             name = self.member.joined_name()
             log.exception(
                 "the ASGI app of %s raised on %s %s",
@@ -138,16 +142,22 @@ class LoopRunner:
     :meth:`close` the next request starts them again.
     """
 
-    def __init__(self, app: ASGIApp, *, wait_time: float | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, member: Named, wait_time: float | None = None) -> None:
         #: The ASGI app served.
         self.app = app
+        #: The member it serves.
+        self.member = member
         #: How long a2wsgi waits for background tasks after a response.
         self.wait_time = wait_time
         self._lock = threading.Lock()
+        # Apart from _lock, which is held while the lifespan starts up.
+        self._pool_lock = threading.Lock()
         self._middleware: ASGIMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._lifespan: Lifespan | None = None
+        self._state: dict[str, t.Any] | None = None
         # A forked child has the loop object but not its thread: start afresh.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _forget(ref))
@@ -177,9 +187,21 @@ class LoopRunner:
                 target=loop.run_forever, name="wsgi_party.starlette loop", daemon=True
             )
             thread.start()
-            self._loop, self._thread = loop, thread
-            self._middleware = ASGIMiddleware(self.app, wait_time=self.wait_time, loop=loop)  # type: ignore[arg-type]
+            lifespan = Lifespan(self.app, str(self.member.joined_name()))
+            try:
+                self._state = asyncio.run_coroutine_threadsafe(lifespan.startup(), loop).result()
+            except BaseException:
+                _stop(loop, thread)
+                raise
+            self._loop, self._thread, self._lifespan = loop, thread, lifespan
+            self._middleware = ASGIMiddleware(self._serve, wait_time=self.wait_time, loop=loop)  # type: ignore[arg-type]
             return self._middleware
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self._state
+        if state is not None and "state" not in scope:
+            scope["state"] = state.copy()  # as ASGI servers hand on the lifespan state
+        await self.app(scope, receive, send)
 
     def call_blocking(self, function: t.Callable[..., _T], /, *args: t.Any) -> _T:
         """``function(*args)``, run where blocking code may run.
@@ -196,7 +218,7 @@ class LoopRunner:
             return function(*args)
         pool = self._pool
         if pool is None:
-            with self._lock:
+            with self._pool_lock:
                 pool = self._pool
                 if pool is None:
                     pool = self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -206,31 +228,41 @@ class LoopRunner:
         return pool.submit(context.run, function, *args).result()
 
     def close(self) -> None:
-        """Cancel the app's tasks, stop the loop and join its thread."""
+        """Run the app's lifespan shutdown, cancel its tasks, stop the loop, join its thread."""
         with self._lock:
             loop, thread, pool = self._loop, self._thread, self._pool
+            lifespan, self._lifespan, self._state = self._lifespan, None, None
             self._middleware = self._loop = self._thread = self._pool = None
         if pool is not None:
             pool.shutdown(wait=True)
         if loop is None or thread is None:
             return
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(_shut_down(loop), loop)
-        thread.join(_STOP_TIMEOUT)
-        if thread.is_alive():
-            log.warning("the event loop thread of %r did not stop within %ss", self, _STOP_TIMEOUT)
-            return
-        loop.close()
+        if lifespan is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(lifespan.shutdown(), loop).result()
+        _stop(loop, thread)
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         self._middleware = self._loop = self._thread = self._pool = None
+        self._lifespan = self._state = None
 
 
 def _forget(ref: weakref.ReferenceType[LoopRunner]) -> None:
     runner = ref()
     if runner is not None:
         runner._forget()
+
+
+def _stop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    """Cancel what runs on ``loop``, stop it, join ``thread``, close the loop."""
+    if loop.is_running():
+        asyncio.run_coroutine_threadsafe(_shut_down(loop), loop)
+    thread.join(_STOP_TIMEOUT)
+    if thread.is_alive():
+        log.warning("the event loop thread %r did not stop within %ss", thread.name, _STOP_TIMEOUT)
+        return
+    loop.close()
 
 
 async def _shut_down(loop: asyncio.AbstractEventLoop) -> None:

@@ -20,11 +20,17 @@ import typing as t
 
 from starlette.routing import NoMatchFound
 
-from wsgi_party import HighAndDry, UrlBuildError, UrlRequest, current_scope, encode_query
+from wsgi_party import (
+    HighAndDry,
+    UrlBuildError,
+    UrlRequest,
+    current_scope,
+    encode_query,
+    request_host,
+)
 from wsgi_party.integration import build_link, enter_scope, finish_url, leave_scope
 
 from ._member import member_of
-from ._runner import scope_of
 
 if t.TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -61,13 +67,18 @@ def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str
     :class:`PartyBuildError` when nobody builds it.
     """
     member = member_of(request)
-    scope = scope_of(request.scope)
-    if scope is None:  # the app alone: not in a party
-        return _own_url(member, request, endpoint, values)
-    operator = scope.operator
     table = member.route_table
     if table is not None and table.has(endpoint):
-        endpoint = f"{operator.name}:{endpoint}"
+        return _own_url(member, request, endpoint, values)
+    scope = member.scope_for(request)
+    if scope is None:
+        raise PartyBuildError(
+            f"could not build a URL for endpoint {endpoint!r}: the app has no route"
+            f" named so, and {member!r} is in no party to ask",
+            endpoint,
+            (),
+        )
+    operator = scope.operator
     token = enter_scope(scope) if current_scope() is not scope else None
     try:
         return build_link(operator, endpoint, values)
@@ -85,25 +96,37 @@ def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str
 def _own_url(
     member: StarletteMember, request: HTTPConnection, endpoint: str, values: dict[str, t.Any]
 ) -> str:
-    """:func:`party_url` of an app that is in no party: its own routes only."""
+    """:func:`party_url` of a route of the app, as the app serves ``request``.
+
+    Under the request's own root: through the member that is the party's
+    root and the app's mount, so the link equals the one the party builds;
+    served directly (the app's own ``TestClient``), the app's root. An
+    external link takes the request's host, held to the party's rules
+    (:func:`~wsgi_party.request_host`) when the member is in one.
+    """
     wanted = UrlRequest.from_url_for(endpoint, dict(values))
     rest = dict(wanted.values)
     table = member.route_table
+    assert table is not None
     try:
-        if table is None:
-            raise HighAndDry(f"member {member.joined_name()!r} has no Starlette router")
         path = table.build(wanted.endpoint, rest, wanted.method)
     except HighAndDry as exc:
         raise PartyBuildError(
-            f"could not build a URL for endpoint {endpoint!r}: the app is in no party, and {exc}",
-            endpoint,
-            (),
+            f"could not build a URL for endpoint {endpoint!r}: {exc}", endpoint, ()
         ) from exc
     if rest:
         query = encode_query(rest)
         if query:
             path = f"{path}{'&' if '?' in path else '?'}{query}"
     asgi = request.scope
+    scheme, host = request.url.scheme, request.url.netloc
+    if wanted.external:
+        party = member.scope_for(request)
+        if party is not None:
+            scheme = party.environ.get("wsgi.url_scheme", scheme)
+            host = request_host(
+                party.environ, getattr(party.operator.partyline, "trusted_hosts", None)
+            )
     located = UrlRequest(
         wanted.endpoint,
         wanted.values,
@@ -112,7 +135,7 @@ def _own_url(
         wanted.method,
         # Inside a mount root_path has the mount's path too; the app's is kept aside.
         script_root=asgi.get("app_root_path", asgi.get("root_path", "")),
-        scheme=request.url.scheme,
-        host=request.url.netloc,
+        scheme=wanted.scheme or scheme,
+        host=host,
     )
     return finish_url(located, "", path)
