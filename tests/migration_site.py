@@ -4,7 +4,7 @@ The intended layout of the site, written down independently of its code::
 
     intended_member("/blog/tea-time/")   # 'blog'
     intended_member("/products/3/")      # 'shopfront' (moved from legacy)
-    intended_member("/products.json")    # 'api' (moved from legacy)
+    intended_member("/api/products/")    # 'api' (moved from legacy)
     intended_section("/products/3/")     # 'Shop'
 
 and a parser for the facts the tests check on every page, HTML or JSON::
@@ -36,7 +36,7 @@ MOVED = re.compile(r"/products/\d+/")
 
 #: The FastAPI app's routes, at the root too: its JSON API, and the catalogue's
 #: JSON feed, moved there from the legacy Django shop.
-API = re.compile(r"/api/products/\d+|/products\.json")
+API = re.compile(r"/api/products/(\d+)?")
 
 #: Every member of the demo's party: the three sharing the root, and the mounted ones.
 MEMBERS = frozenset({"legacy", "shopfront", "api", *MOUNTED.values()})

@@ -215,7 +215,7 @@ def test_logging_out_forgets_the_user_in_every_app(site):
         "/",
         "/products/1/",
         "/api/products/1",
-        "/products.json",
+        "/api/products/",
         "/blog/",
         "/admin/",
         "/status/",
@@ -238,7 +238,7 @@ def test_the_moved_product_page_is_served_by_flask_at_its_legacy_url(site):
         ("shopfront", "/products/<int:pk>/"),
         ("legacy", "/products/"),
         ("api", "/api/products/{pk}"),
-        ("api", "/products.json"),
+        ("api", "/api/products/"),
     }
 
     for legacy_page in ("/", "/products/"):
@@ -264,13 +264,13 @@ def test_the_new_apps_link_to_the_moved_page_by_its_name(site):
 
 def test_the_feed_moved_to_fastapi_is_served_at_its_legacy_url_and_name(site):
     routes = site.routes()
-    assert ("api", "product_feed", "/products.json") in routes
+    assert ("api", "product_feed", "/api/products/") in routes
     assert [r for r in routes if r[1] == "product_feed" and r[0] != "api"] == []
     page = read_page(site.get("/products/").text)
     assert page.member == "legacy"
     # The Django template still says {% party_url "product_feed" %}.
-    assert "/products.json" in page.links
-    reply = site.get("/products.json")
+    assert "/api/products/" in page.links
+    reply = site.get("/api/products/")
     feed = read_page(reply.text)
     assert (reply.status, reply.headers["content-type"]) == (200, "application/json")
     assert feed.member == "api" and feed.json is not None
@@ -290,10 +290,10 @@ def test_the_api_links_back_to_the_pages_of_the_other_apps(site):
     assert reply.status == 200 and document is not None
     assert document["product"]["url"] == "/products/1/"
     assert document["links"]["shop"] == "/products/"
-    assert document["links"]["feed"] == "/products.json"
+    assert document["links"]["feed"] == "/api/products/"
     with_story = [
         read_page(site.get(f"/api/products/{product['id']}").text).json
-        for product in read_page(site.get("/products.json").text).json["products"]
+        for product in read_page(site.get("/api/products/").text).json["products"]
     ]
     stories = {d["product"]["slug"]: d["links"]["story"] for d in with_story if d["links"]["story"]}
     assert stories == {"tea-set": "/blog/tea-time/", "pocket-watch": "/blog/always-late/"}
@@ -303,10 +303,10 @@ def test_the_api_links_back_to_the_pages_of_the_other_apps(site):
 
 
 def test_the_api_reads_the_legacy_login_for_each_request(site):
-    for path in ("/api/products/2", "/products.json"):
+    for path in ("/api/products/2", "/api/products/"):
         assert read_page(site.get(path, browser="api-guest").text).json["user"] is None
     log_in(site, "api-alice")
-    for path in ("/api/products/2", "/products.json"):
+    for path in ("/api/products/2", "/api/products/"):
         assert read_page(site.get(path, browser="api-alice").text).json["user"] == USERNAME
         assert read_page(site.get(path, browser="api-guest").text).json["user"] is None
 
@@ -427,7 +427,7 @@ def test_the_demo_runs_under_uvicorn_with_every_link_under_its_root_path(tmp_pat
         assert document["product"]["url"] == "/shop/products/2/"
         assert document["links"]["story"] == "/shop/blog/tea-time/"
         assert "/shop/api/products/2" in read_page(running.get("/products/2/").body.decode()).links
-        assert "/shop/products.json" in read_page(running.get("/products/").body.decode()).links
+        assert "/shop/api/products/" in read_page(running.get("/products/").body.decode()).links
 
 
 # -- the Flask and Pyramid examples ----------------------------------------------------

@@ -15,7 +15,7 @@ Its routes:
     about it (the Flask blog) and the shop (Django), all built by endpoint
     name through the party, and who is logged in: the legacy shop's Django
     session, asked of the party for this request (``party_identity``).
-``/products.json`` (``product_feed``)
+``/api/products/`` (``product_feed``)
     The catalogue. The legacy Django shop used to serve it; FastAPI took it
     over at the same URL and under the same name, so the Django templates
     still link to it with ``{% party_url "product_feed" %}``.
@@ -62,6 +62,7 @@ def create_api() -> StarletteMember:
         title="Looking-Glass Curiosities API",
         # Its pages share the site's root: keep FastAPI's own under /api.
         docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -83,7 +84,7 @@ def create_api() -> StarletteMember:
             "user": _user(request),
         }
 
-    @app.get("/products.json", name="product_feed")
+    @app.get("/api/products/", name="product_feed")
     async def product_feed(request: Request) -> dict[str, t.Any]:
         products = await run_in_threadpool(data.products)
         return {

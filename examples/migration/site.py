@@ -9,7 +9,7 @@
 How it is put together::
 
     /                 RouteDispatcher: "shopfront" (Flask) claims /products/<pk>/,
-                      "api" (FastAPI) claims /api/products/<pk> and /products.json,
+                      "api" (FastAPI) claims /api/products/ and /api/products/<pk>,
                       "legacy" (Django) gets everything else
     /blog             "blog"   (Flask)
     /admin            "admin"  (Pyramid)

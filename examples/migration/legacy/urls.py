@@ -3,7 +3,7 @@
 The product page and the catalogue's JSON feed used to be here::
 
     path("products/<int:pk>/", views.product, name="product"),
-    path("products.json", views.product_feed, name="product_feed"),
+    path("api/products/", views.product_feed, name="product_feed"),
 
 The page has moved to the new Flask app ``shopfront`` (``../shopfront.py``),
 the feed to the new FastAPI app ``api`` (``../api.py``); each serves its
