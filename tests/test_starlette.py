@@ -15,7 +15,10 @@ import concurrent.futures
 import contextlib
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import threading
 import typing as t
 import uuid
@@ -30,6 +33,7 @@ from werkzeug.test import Client, create_environ, run_wsgi_app
 
 from tests import starlette_apps
 from tests.django_site import session_cookie, setup_django
+from tests.servers import REPO
 from tests.test_guard import SPELLINGS
 from wsgi_party import (
     HighAndDry,
@@ -493,7 +497,10 @@ def test_invite_paths_are_404_in_every_spelling(site: Site, spelling: str) -> No
         assert status.startswith("404"), (mount, spelling)
     # Alone (no party in front), the app itself has no such route.
     alone = StarletteMember(starlette_apps.api())
-    assert BufferedClient(alone).get("/__invite__/").status_code == 404
+    try:
+        assert BufferedClient(alone).get("/__invite__/").status_code == 404
+    finally:
+        alone.close()
 
 
 def test_an_exception_in_the_app_is_a_500_naming_the_member_in_the_log(
@@ -623,6 +630,41 @@ def test_the_lifespan_runs_before_the_first_request_and_ends_with_the_party(
     assert client.get("/api/state").json == {"pool": "open", "events": ["startup"]}
     party.close()
     assert events == ["startup", "shutdown"]
+
+
+EXIT_WITHOUT_CLOSE = """
+import contextlib
+from fastapi import FastAPI
+from werkzeug.test import Client
+from wsgi_party import WSGIParty
+from wsgi_party.starlette import StarletteMember
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    yield
+    print("shutdown ran", flush=True)
+
+app = FastAPI(lifespan=lifespan)
+app.get("/")(lambda: "ok")
+party = WSGIParty(StarletteMember(app, name="api"))
+assert Client(party).get("/", buffered=True).status_code == 200
+# the process ends without party.close(), as a server's worker does
+"""
+
+
+def test_a_process_ending_without_closing_the_party_still_shuts_the_app_down() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT_WITHOUT_CLOSE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "shutdown ran\n"
+    assert "Task was destroyed" not in result.stderr, result.stderr
 
 
 def test_a_failed_lifespan_startup_raises_naming_the_member_and_is_tried_again(

@@ -21,6 +21,7 @@ with the task's context, and concurrent requests never see each other's.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextvars
 import logging
@@ -137,9 +138,9 @@ class LoopRunner:
 
     The loop and its thread start with the first request (never in a
     process that only imports or bootstraps the party, so a prefork server
-    forks no thread) and again in a forked child; :meth:`close` cancels
-    what still runs, stops the loop and joins the thread. After
-    :meth:`close` the next request starts them again.
+    forks no thread) and again in a forked child; :meth:`close` (also at
+    the process's exit) cancels what still runs, stops the loop and joins
+    the thread. After :meth:`close` the next request starts them again.
     """
 
     def __init__(self, app: ASGIApp, *, member: Named, wait_time: float | None = None) -> None:
@@ -161,6 +162,9 @@ class LoopRunner:
         # A forked child has the loop object but not its thread: start afresh.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _forget(ref))
+        # A process that ends without closing the party (a server's worker)
+        # still runs the lifespan shutdown and ends the app's tasks.
+        atexit.register(_close, ref)
 
     def __repr__(self) -> str:
         running = self._thread is not None and self._thread.is_alive()
@@ -246,6 +250,12 @@ class LoopRunner:
         self._pool_lock = threading.Lock()
         self._middleware = self._loop = self._thread = self._pool = None
         self._lifespan = self._state = None
+
+
+def _close(ref: weakref.ReferenceType[LoopRunner]) -> None:
+    runner = ref()
+    if runner is not None:
+        runner.close()
 
 
 def _forget(ref: weakref.ReferenceType[LoopRunner]) -> None:

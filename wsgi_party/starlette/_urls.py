@@ -60,8 +60,9 @@ def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str
     """Build a URL to ``endpoint`` for ``request``, the app's own routes first.
 
     A route name of the app (``"item"``, ``"api:item"`` for a named
-    mount) is built by the app's router, under the app's mount; any other
-    (or ``"member:endpoint"``) is asked of the party. Values the route does
+    mount) is built by the app's router, under the root the request is
+    served at (through the party: its prefix and the app's mount); any
+    other (or ``"member:endpoint"``) is asked of the party. Values the route does
     not take become the query string; ``_external``, ``_anchor``,
     ``_method`` and ``_scheme`` work as in Flask's ``url_for``. Raises
     :class:`PartyBuildError` when nobody builds it.
