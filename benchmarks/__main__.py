@@ -11,6 +11,7 @@ from benchmarks import (
     bench_e2e,
     bench_instructions,
     bench_memory,
+    bench_starlette,
     bench_urls,
 )
 
@@ -19,6 +20,8 @@ if __name__ == "__main__":
     bench_core.main()
     print("# cross-app URLs")
     bench_urls.main()
+    print("# FastAPI members")
+    bench_starlette.main([])
     print("# the memory of links")
     bench_memory.main()
     print("# route-level dispatch")

@@ -44,11 +44,13 @@ class Result:
         )
 
 
-def _batch(func: t.Callable[[], object], number: int) -> float:
-    start = time.perf_counter_ns()
+def _batch(
+    func: t.Callable[[], object], number: int, clock: t.Callable[[], int] = time.perf_counter_ns
+) -> float:
+    start = clock()
     for _ in range(number):
         func()
-    return (time.perf_counter_ns() - start) / number
+    return (clock() - start) / number
 
 
 def calibrate(func: t.Callable[[], object], seconds: float = 0.02) -> int:
@@ -69,8 +71,14 @@ def compare(
     rounds: int = 25,
     target: float | None = None,
     quiet: bool = False,
+    clock: t.Callable[[], int] = time.perf_counter_ns,
 ) -> Result:
-    """Time ``subject`` against ``baseline`` interleaved; print and return the ratio."""
+    """Time ``subject`` against ``baseline`` interleaved; print and return the ratio.
+
+    ``clock`` reads nanoseconds: wall time by default; ``time.process_time_ns``
+    counts the CPU time of every thread of the process instead, which other
+    processes on the machine do not inflate.
+    """
     number = max(calibrate(subject), calibrate(baseline))
     for func in (subject, baseline):  # warm up
         _batch(func, number)
@@ -80,11 +88,11 @@ def compare(
     try:
         for index in range(rounds):
             if index % 2:
-                b = _batch(baseline, number)
-                s = _batch(subject, number)
+                b = _batch(baseline, number, clock)
+                s = _batch(subject, number, clock)
             else:
-                s = _batch(subject, number)
-                b = _batch(baseline, number)
+                s = _batch(subject, number, clock)
+                b = _batch(baseline, number, clock)
             subjects.append(s)
             baselines.append(b)
             ratios.append(s / b)

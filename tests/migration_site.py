@@ -4,9 +4,10 @@ The intended layout of the site, written down independently of its code::
 
     intended_member("/blog/tea-time/")   # 'blog'
     intended_member("/products/3/")      # 'shopfront' (moved from legacy)
+    intended_member("/api/products/")    # 'api' (moved from legacy)
     intended_section("/products/3/")     # 'Shop'
 
-and a parser for the facts the tests check on every page::
+and a parser for the facts the tests check on every page, HTML or JSON::
 
     page = read_page(html)
     page.member, page.links, page.nav, page.user, page.main_user, page.active
@@ -14,6 +15,7 @@ and a parser for the facts the tests check on every page::
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 from dataclasses import dataclass, field
@@ -32,8 +34,12 @@ MOUNTED = {"/blog": "blog", "/admin": "admin", "/status": "status"}
 #: The product page moved from the legacy Django shop to the Flask shopfront.
 MOVED = re.compile(r"/products/\d+/")
 
-#: Every member of the demo's party: the two sharing the root, and the mounted ones.
-MEMBERS = frozenset({"legacy", "shopfront", *MOUNTED.values()})
+#: The FastAPI app's routes, at the root too: its JSON API, and the catalogue's
+#: JSON feed, moved there from the legacy Django shop.
+API = re.compile(r"/api/products/(\d+)?")
+
+#: Every member of the demo's party: the three sharing the root, and the mounted ones.
+MEMBERS = frozenset({"legacy", "shopfront", "api", *MOUNTED.values()})
 
 #: The header's sections and the members whose pages belong to them.
 SECTIONS = {"blog": "Blog", "admin": "Admin", "status": "Status", "shopfront": "Shop"}
@@ -47,6 +53,8 @@ def intended_member(url: str) -> str:
             return member
     if MOVED.fullmatch(path):
         return "shopfront"
+    if API.fullmatch(path):
+        return "api"
     return "legacy"
 
 
@@ -54,6 +62,8 @@ def intended_section(url: str) -> str | None:
     """The header section that should be marked active on ``url``."""
     path = urlsplit(url).path
     member = intended_member(path)
+    if member == "api":  # JSON: no header, no section
+        return None
     if member != "legacy":
         return SECTIONS[member]
     if path == "/":
@@ -89,6 +99,8 @@ class Page:
     csrf_token: str | None = None
     #: The visible text of ``<main>``, whitespace collapsed.
     main_text: str = ""
+    #: The document, when the page is JSON (from the API) rather than HTML.
+    json: dict[str, t.Any] | None = None
 
 
 class _Reader(HTMLParser):
@@ -155,8 +167,39 @@ class _Reader(HTMLParser):
         self.page.main_text = " ".join("".join(self._main).split())
 
 
+def read_json(document: dict[str, t.Any]) -> Page:
+    """The facts of a JSON page of the API: who served it, its links, its user.
+
+    Its links are every string in it that is a path or a URL; ``user`` is
+    who the API says is logged in (both ``user`` and ``main_user``, as the
+    API is its own whole page).
+    """
+
+    def strings(value: t.Any) -> t.Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    links = [s for s in strings(document) if s.startswith(("/", "http://", "https://"))]
+    user = document.get("user")
+    return Page(
+        member=document.get("member"),
+        links=links,
+        user=user,
+        main_user=user or "",
+        json=document,
+    )
+
+
 def read_page(html: str) -> Page:
-    """Parse the facts of ``html``."""
+    """Parse the facts of ``html`` (or of a JSON document of the API)."""
+    if html.lstrip().startswith("{"):
+        return read_json(json.loads(html))
     reader = _Reader()
     reader.feed(html)
     reader.close()

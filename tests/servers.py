@@ -60,6 +60,29 @@ def find_command(name: str) -> str | None:
     return shutil.which(name)
 
 
+def uvicorn(target: str, *options: str) -> list[str]:
+    """The command line of uvicorn serving the ASGI app ``target`` on ``{bind}``.
+
+    ``options`` come before the target, e.g. ``uvicorn("tests.sites.asgi:lazy",
+    "--factory", "--workers", "2")``. uvicorn runs as ``python -m uvicorn`` of
+    this Python, so it is the one installed beside wsgi_party.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "{host}",
+        "--port",
+        "{port}",
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "2",
+        *options,
+        target,
+    ]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -27,6 +28,17 @@ def test_the_party_and_the_other_sites_serve_the_same_page(path: str, other: t.A
     assert party_page.get_data() == bare_page.get_data()
     if path in bench_e2e.LINKING:
         assert b"/blog/post/" in party_page.get_data() or b'href="/"' in party_page.get_data()
+
+
+def test_compare_times_with_the_clock_it_is_given() -> None:
+    ticks = iter(range(0, 10**9, 1000))  # each reading 1,000 ns after the last
+
+    result = compare(
+        "ticking", lambda: None, lambda: None, rounds=2, quiet=True, clock=lambda: next(ticks)
+    )
+    # Each batch reads the clock twice: 1,000 ns per batch, whatever its size.
+    assert result.ratio == 1.0
+    assert result.subject_ns == result.baseline_ns > 0
 
 
 def test_compare_reports_both_sides_and_their_ratio() -> None:
@@ -64,6 +76,49 @@ def test_bench_urls_measures_links_in_a_real_requests_context() -> None:
         # Answered from the party's memory of links the second time.
         blog.url_map._rules_by_endpoint.clear()
         assert context.run(party_url, "blog:post", id=3) == "/blog/post/3"
+
+
+@pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("fastapi", "a2wsgi")),
+    reason="FastAPI and a2wsgi are not installed",
+)
+def test_bench_starlette_compares_the_same_response_and_the_same_link() -> None:
+    # run() asserts that both sites answer the same body and that party_url
+    # builds the link url_path_for builds, under the party's mount.
+    from benchmarks import bench_starlette
+
+    results = list(bench_starlette.run(quiet=True, rounds=2))
+    assert [(r.name, r.target) for r in results] == [
+        ("FastAPI async def endpoint, wall time: party vs plain a2wsgi", 1.05),
+        ("FastAPI async def endpoint, CPU time: party vs plain a2wsgi", 1.05),
+        ("FastAPI def endpoint, wall time: party vs plain a2wsgi", 1.05),
+        ("FastAPI def endpoint, CPU time: party vs plain a2wsgi", 1.05),
+        ("Flask -> FastAPI: party_url vs Starlette's url_path_for", 1.0),
+    ]
+    assert all(r.subject_ns > 0 and r.baseline_ns > 0 for r in results)
+
+
+@pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("fastapi", "a2wsgi")),
+    reason="FastAPI and a2wsgi are not installed",
+)
+def test_bench_starlette_counts_a_request_as_the_difference_over_the_requests(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import bench_starlette
+
+    # Fake whole-process counts: set-up 10**6, then 5,000 (party) or 4,000 per request.
+    per_request = {"party": 5000, "plain": 4000}
+    monkeypatch.setattr(
+        bench_starlette,
+        "_instructions",
+        lambda side, path, requests: 10**6 + per_request[side] * requests,
+    )
+    assert bench_starlette.count(requests=7) == {
+        "async def": (5000.0, 4000.0),
+        "def": (5000.0, 4000.0),
+    }
+    assert "5,000 vs 4,000   ratio 1.250" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")

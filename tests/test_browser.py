@@ -4,8 +4,9 @@ The demo runs as its users run it (``python -m examples.migration``, waitress
 on 127.0.0.1, a free port), with a database of its own. Chromium walks every
 link of every page, as a guest and logged in, and checks each lands on a page
 of the app that should serve it; it logs in once and sees the user on a page
-of every app; it follows a legacy link to the moved product page; and it
-saves a screenshot of the front page to ``artifacts/front-page.png``.
+of every app; it follows a legacy link to the moved product page, and the
+Flask page's link to the FastAPI JSON and back; and it saves a screenshot
+of the front page to ``artifacts/front-page.png``.
 
 Only the system's Chromium (``/usr/bin/chromium``) is used, never a
 downloaded one; without it these tests are skipped (and fail under
@@ -99,9 +100,19 @@ def walk_site(page: Page, origin: str) -> dict[str, tuple[int, str, t.Any]]:
     def fetch(url: str) -> tuple[int, str, str]:
         response = page.goto(url)
         assert response is not None, url
-        return response.status, page.url, page.content()
+        return response.status, page.url, body(response, page)
 
     return walk(fetch, f"{origin}/")
+
+
+def is_json(response: t.Any) -> bool:
+    """Whether the response is JSON (from the demo's API)."""
+    return str(response.headers.get("content-type", "")).startswith("application/json")
+
+
+def body(response: t.Any, page: Page) -> str:
+    """The page as served: JSON as it came, not Chromium's viewer around it."""
+    return str(response.text()) if is_json(response) else page.content()
 
 
 def assert_each_page_is_served_by_its_app(pages: dict[str, tuple[int, str, t.Any]]) -> None:
@@ -152,6 +163,22 @@ def test_the_legacy_shop_links_to_the_moved_page_which_flask_serves(page, origin
     notice = page.locator("aside.moved")
     assert notice.is_visible()
     assert "served by the new Flask app" in " ".join(notice.inner_text().split())
+
+
+def test_the_flask_page_links_to_the_fastapi_json_which_links_back(page, origin):
+    log_in(page, origin, "/products/1/")
+    api_link = page.get_by_role("link", name="this product as JSON")
+    href = api_link.get_attribute("href") or ""
+    assert intended_member(href) == "api", href
+    with page.expect_response(f"{origin}{href}") as answer:
+        api_link.click()
+    document = read_page(body(answer.value, page))
+    assert (answer.value.status, document.member, document.user) == (200, "api", USERNAME)
+    assert document.json is not None
+    back = document.json["product"]["url"]
+    assert back == "/products/1/"
+    page.goto(f"{origin}{document.json['links']['story']}")
+    assert read_page(page.content()).member == "blog"
 
 
 def test_every_app_wears_the_legacy_stylesheet(page, origin):
@@ -208,10 +235,13 @@ def test_at_a_phone_width_no_page_is_wider_than_the_screen(phone, origin, logged
     def fetch(url: str) -> tuple[int, str, str]:
         response = phone.goto(url)
         assert response is not None, url
-        measured = phone.evaluate(MEASURE, PHONE["width"])
-        if measured["document"] > PHONE["width"] or measured["cut"]:
-            too_wide[url] = measured
-        return response.status, phone.url, phone.content()
+        text = body(response, phone)
+        # JSON is shown by the browser's own viewer, laid out 980 pixels wide.
+        if not is_json(response):
+            measured = phone.evaluate(MEASURE, PHONE["width"])
+            if measured["document"] > PHONE["width"] or measured["cut"]:
+                too_wide[url] = measured
+        return response.status, phone.url, text
 
     pages = walk(fetch, f"{origin}/")
     assert {found.member for _s, _f, found in pages.values()} == MEMBERS

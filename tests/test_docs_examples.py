@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import Server, find_command
+from tests.servers import Server, find_command, uvicorn
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -26,8 +26,8 @@ EXAMPLES = DOCS / "examples"
 
 #: The testing recipes of the framework guides: pytest modules using the plugin.
 TESTING_RECIPES = sorted(p.name for p in EXAMPLES.glob("test_testing_*.py"))
-#: Files that are not scripts: a server's configuration and pytest modules.
-NOT_SCRIPTS = {"gunicorn_conf.py", "test_mysite.py", *TESTING_RECIPES}
+#: Files that are not scripts: servers' configuration and entry points, pytest modules.
+NOT_SCRIPTS = {"gunicorn_conf.py", "asgi.py", "test_mysite.py", *TESTING_RECIPES}
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in NOT_SCRIPTS)
 
 #: The examples directory first, as for ``python docs/examples/x.py``.
@@ -132,10 +132,11 @@ def test_command_output_shown_in_the_docs_is_current(argv, output, status):
 # -- the deployment guide's servers ------------------------------------------------------
 
 
-def assert_site_serves(server: Server) -> None:
+def assert_site_serves(server: Server, root: str = "") -> None:
+    """The example site answers, its links under ``root`` (where the server mounts it)."""
     for path, body in [
-        ("/", "shop; read /blog/post/1"),
-        ("/blog/post/4", "post 4; back to /"),
+        ("/", f"shop; read {root}/blog/post/1"),
+        ("/blog/post/4", f"post 4; back to {root}/"),
     ]:
         for _ in range(4):  # reach more than one worker
             reply = server.get(path)
@@ -216,6 +217,18 @@ def test_waitress_serves_the_wsgi_example():
     argv = [sys.executable, "-m", "waitress", "--listen={bind}", "--threads=4", "wsgi:application"]
     with Server(argv, env=EXAMPLES_ENV) as server:
         assert_site_serves(server)
+
+
+HAS_ASGI_SERVER = all(importlib.util.find_spec(m) for m in ("uvicorn", "a2wsgi"))
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not HAS_ASGI_SERVER, reason="uvicorn and a2wsgi are not installed")
+@pytest.mark.parametrize("root_path", ["", "/site"], ids=["root", "root-path"])
+def test_uvicorn_workers_serve_the_asgi_example(root_path):
+    options = ["--workers", "2", *(["--root-path", root_path] if root_path else [])]
+    with Server(uvicorn("asgi:application", *options), env=EXAMPLES_ENV) as server:
+        assert_site_serves(server, root_path)
 
 
 # -- the build ----------------------------------------------------------------------------

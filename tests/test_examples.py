@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -34,7 +35,7 @@ from tests.migration_site import (
     read_page,
     walk,
 )
-from tests.servers import Server
+from tests.servers import Server, uvicorn
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -70,6 +71,11 @@ def visit(site: IsolatedClient, browser: str) -> dict[str, tuple[int, str, Page]
         return reply.status, ORIGIN + reply.path, reply.text
 
     return walk(fetch, f"{ORIGIN}/")
+
+
+def html_pages(pages: dict[str, tuple[int, str, Page]]) -> dict[str, tuple[int, str, Page]]:
+    """The pages that are HTML, leaving out the API's JSON."""
+    return {url: seen for url, seen in pages.items() if seen[2].json is None}
 
 
 def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
@@ -115,7 +121,7 @@ def test_every_link_of_every_page_leads_to_a_page_of_its_app(site, logged_in):
 
 def test_every_page_wears_the_same_chrome(site):
     log_in(site, "chrome")
-    pages = visit(site, "chrome")
+    pages = html_pages(visit(site, "chrome"))
     navs = {tuple(page.nav) for _s, _f, page in pages.values()}
     footers = {tuple(page.footer) for _s, _f, page in pages.values()}
     sheets = {tuple(page.stylesheets) for _s, _f, page in pages.values()}
@@ -172,7 +178,7 @@ def test_the_demo_served_by_waitress_logs_each_request_in_utc(database):
 
 
 def test_every_page_links_the_icon_and_favicon_ico_finds_it(site):
-    pages = visit(site, "icons")
+    pages = html_pages(visit(site, "icons"))
     icons = {tuple(page.icons) for _s, _f, page in pages.values()}
     [(icon,)] = icons
     svg = site.get(icon)
@@ -205,7 +211,15 @@ def test_logging_in_shows_the_user_in_every_app(site):
 
 def test_logging_out_forgets_the_user_in_every_app(site):
     log_in(site, "leaving")
-    paths = ["/", "/products/1/", "/blog/", "/admin/", "/status/"]
+    paths = [
+        "/",
+        "/products/1/",
+        "/api/products/1",
+        "/api/products/",
+        "/blog/",
+        "/admin/",
+        "/status/",
+    ]
     assert {read_page(site.get(p, browser="leaving").text).user for p in paths} == {USERNAME}
     form = read_page(site.get("/accounts/logout/", browser="leaving").text)
     reply = site.post(
@@ -220,7 +234,12 @@ def test_logging_out_forgets_the_user_in_every_app(site):
 def test_the_moved_product_page_is_served_by_flask_at_its_legacy_url(site):
     routes = site.routes()
     product_rules = {(member, rule) for member, _endpoint, rule in routes if "products" in rule}
-    assert product_rules == {("shopfront", "/products/<int:pk>/"), ("legacy", "/products/")}
+    assert product_rules == {
+        ("shopfront", "/products/<int:pk>/"),
+        ("legacy", "/products/"),
+        ("api", "/api/products/{pk}"),
+        ("api", "/api/products/"),
+    }
 
     for legacy_page in ("/", "/products/"):
         page = read_page(site.get(legacy_page).text)
@@ -241,6 +260,61 @@ def test_the_new_apps_link_to_the_moved_page_by_its_name(site):
         moved = [href for href in page.links if MOVED.fullmatch(href)]
         assert moved, path
         assert all(site.get(href).status == 200 for href in moved)
+
+
+def test_the_feed_moved_to_fastapi_is_served_at_its_legacy_url_and_name(site):
+    routes = site.routes()
+    assert ("api", "product_feed", "/api/products/") in routes
+    assert [r for r in routes if r[1] == "product_feed" and r[0] != "api"] == []
+    page = read_page(site.get("/products/").text)
+    assert page.member == "legacy"
+    # The Django template still says {% party_url "product_feed" %}.
+    assert "/api/products/" in page.links
+    reply = site.get("/api/products/")
+    feed = read_page(reply.text)
+    assert (reply.status, reply.headers["content-type"]) == (200, "application/json")
+    assert feed.member == "api" and feed.json is not None
+    products = feed.json["products"]
+    shop = [href for href in page.links if MOVED.fullmatch(href)]
+    assert [product["url"] for product in products] == shop
+    assert [product["api"] for product in products] == [
+        f"/api/products/{product['id']}" for product in products
+    ]
+
+
+def test_the_api_links_back_to_the_pages_of_the_other_apps(site):
+    product_page = read_page(site.get("/products/1/").text)
+    assert "/api/products/1" in product_page.links  # the Flask page links to the API
+    reply = site.get("/api/products/1")
+    document = read_page(reply.text).json
+    assert reply.status == 200 and document is not None
+    assert document["product"]["url"] == "/products/1/"
+    assert document["links"]["shop"] == "/products/"
+    assert document["links"]["feed"] == "/api/products/"
+    with_story = [
+        read_page(site.get(f"/api/products/{product['id']}").text).json
+        for product in read_page(site.get("/api/products/").text).json["products"]
+    ]
+    stories = {d["product"]["slug"]: d["links"]["story"] for d in with_story if d["links"]["story"]}
+    assert stories == {"tea-set": "/blog/tea-time/", "pocket-watch": "/blog/always-late/"}
+    for url in [document["product"]["url"], *stories.values(), document["links"]["shop"]]:
+        linked = site.get(url)
+        assert (linked.status, read_page(linked.text).member) == (200, intended_member(url))
+
+
+def test_the_api_reads_the_legacy_login_for_each_request(site):
+    for path in ("/api/products/2", "/api/products/"):
+        assert read_page(site.get(path, browser="api-guest").text).json["user"] is None
+    log_in(site, "api-alice")
+    for path in ("/api/products/2", "/api/products/"):
+        assert read_page(site.get(path, browser="api-alice").text).json["user"] == USERNAME
+        assert read_page(site.get(path, browser="api-guest").text).json["user"] is None
+
+
+def test_unknown_products_are_not_found_by_the_api(site):
+    reply = site.get("/api/products/999999")
+    assert reply.status == 404
+    assert json.loads(reply.text) == {"detail": "no product 999999"}
 
 
 def test_the_admin_shows_the_inventory_to_staff_only(site):
@@ -330,10 +404,30 @@ def test_the_demo_runs_on_real_servers(server, tmp_path):
     env = {DATABASE_ENV: str(tmp_path / "shop.sqlite3")}
     with Server(SERVERS[server], env=env) as running:
         for _ in range(3):  # reach both workers
-            for path in ("/", "/products/2/", "/blog/", "/admin/", "/status/"):
+            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/admin/", "/status/"):
                 reply = running.get(path)
                 page = read_page(reply.body.decode())
                 assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+
+
+@pytest.mark.server
+def test_the_demo_runs_under_uvicorn_with_every_link_under_its_root_path(tmp_path):
+    # The party inside an ASGI server (a2wsgi), the FastAPI member inside the party.
+    env = {DATABASE_ENV: str(tmp_path / "shop.sqlite3")}
+    argv = uvicorn("examples.migration.asgi:application", "--workers", "2", "--root-path", "/shop")
+    with Server(argv, env=env) as running:
+        for _ in range(3):  # reach both workers
+            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/admin/", "/status/"):
+                reply = running.get(path)
+                page = read_page(reply.body.decode())
+                assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+                local = [href for href in page.links if href.startswith("/")]
+                assert local and all(href.startswith("/shop/") for href in local), (path, local)
+        document = json.loads(running.get("/api/products/2").body)
+        assert document["product"]["url"] == "/shop/products/2/"
+        assert document["links"]["story"] == "/shop/blog/tea-time/"
+        assert "/shop/api/products/2" in read_page(running.get("/products/2/").body.decode()).links
+        assert "/shop/api/products/" in read_page(running.get("/products/").body.decode()).links
 
 
 # -- the Flask and Pyramid examples ----------------------------------------------------

@@ -14,6 +14,7 @@ answered and how many invitations its process sent, so the tests check:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOAD_REPORT
-from tests.servers import LoadResult, Reply, Server, load, request
+from tests.servers import LoadResult, Reply, Server, load, request, uvicorn
 from tests.sites.party_site import ROUTES, expected_urls
 
 pytestmark = pytest.mark.server
@@ -84,11 +85,12 @@ def pages(result: LoadResult) -> list[tuple[Reply, dict[str, t.Any]]]:
 
 
 def check_pages(
-    result: LoadResult, port: int, total: int, errors_allowed: int = 0
+    result: LoadResult, port: int, total: int, errors_allowed: int = 0, script_root: str = ""
 ) -> dict[int, list[dict[str, t.Any]]]:
     """``total`` requests answered 200 with the right URLs; return the pages by PID.
 
     Up to ``errors_allowed`` of them may instead have got no response at all.
+    ``script_root`` is where the server mounts the whole party (its SCRIPT_NAME).
     """
     assert len(result.errors) <= errors_allowed, result.summary()
     assert result.statuses == {200: total - len(result.errors)}, result.summary()
@@ -97,7 +99,7 @@ def check_pages(
         i = reply.index
         member = MEMBERS[i % len(MEMBERS)]
         assert (page["member"], page["operator_name"], page["n"]) == (member, member, i)
-        assert page["urls"] == expected_urls(i, f"h{i}.localhost:{port}")
+        assert page["urls"] == expected_urls(i, f"h{i}.localhost:{port}", script_root)
         others = [w for w in page["whoami"] if w["member"] != member]
         assert sorted(w["member"] for w in others) == [m for m in MEMBERS if m != member]
         assert len(others) == len(page["whoami"]), "a member answered itself"
@@ -314,5 +316,49 @@ def test_a_worker_killed_mid_load_is_replaced_and_its_replacement_answers() -> N
     check_own_objects(by_pid)
     assert fresh, f"the replacement never answered:\n{server.log()}"
     by_pid = check_pages(LoadResult(replies=fresh), server.port, len(fresh))
+    check_own_objects(by_pid)
+    check_invitations(by_pid, lambda pid: pid)
+
+
+# -- the whole party under an ASGI server -------------------------------------------------
+
+HAS_ASGI_SERVER = all(importlib.util.find_spec(m) for m in ("uvicorn", "a2wsgi"))
+#: Where the (imagined) proxy in front of uvicorn mounts the site; it strips it.
+ROOT_PATH = "/site"
+
+
+@pytest.mark.skipif(not HAS_ASGI_SERVER, reason="uvicorn and a2wsgi are not installed")
+@pytest.mark.parametrize("bootstrap", ["eager", "lazy"])
+def test_uvicorn_workers_serve_the_party_under_its_root_path_each_with_its_own_party(
+    bootstrap: str,
+) -> None:
+    """uvicorn (two workers) serves the whole party through a2wsgi's WSGIMiddleware.
+
+    Every URL the members build starts with uvicorn's ``--root-path`` (the
+    party's SCRIPT_NAME), external ones with the request's host too. uvicorn
+    spawns its workers, each calls the factory: each worker answers with its
+    own party, bootstrapped once in that worker, the lazy one although a burst
+    of requests arrives together.
+    """
+    argv = uvicorn(
+        f"tests.sites.asgi:{bootstrap}", "--factory", "--workers", "2", "--root-path", ROOT_PATH
+    )
+    with Server(argv) as server:
+        results = [run_load(server, threads=16, requests=1)]
+
+        def both_workers_answered() -> bool:
+            results.append(run_load(server, threads=8, requests=5))
+            return len({json.loads(r.body)["pid"] for x in results for r in x.replies}) >= 2
+
+        wait_for("both uvicorn workers answered", both_workers_answered, 60, server)
+        check_invite_paths_refused(server)
+        workers = server.children()
+    by_pid: dict[int, list[dict[str, t.Any]]] = {}
+    for result in results:
+        total = len(result.replies) + len(result.errors)
+        for pid, seen in check_pages(result, server.port, total, script_root=ROOT_PATH).items():
+            by_pid.setdefault(pid, []).extend(seen)
+    assert set(by_pid) <= set(workers), "every page came from a worker of this server"
+    assert len(by_pid) == 2
     check_own_objects(by_pid)
     check_invitations(by_pid, lambda pid: pid)

@@ -9,6 +9,7 @@
 How it is put together::
 
     /                 RouteDispatcher: "shopfront" (Flask) claims /products/<pk>/,
+                      "api" (FastAPI) claims /api/products/ and /api/products/<pk>,
                       "legacy" (Django) gets everything else
     /blog             "blog"   (Flask)
     /admin            "admin"  (Pyramid)
@@ -27,6 +28,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from wsgi_party import RouteDispatcher, WSGIParty
 
 from .admin import create_admin
+from .api import create_api
 from .blog import create_blog
 from .legacy.wsgi import application as legacy
 from .shopfront import create_shopfront
@@ -35,7 +37,9 @@ from .status import create_status
 
 def create_site() -> WSGIParty:
     """Mount the apps and open the party (it bootstraps on the first request)."""
-    root = RouteDispatcher({"shopfront": create_shopfront(), "legacy": legacy}, default="legacy")
+    root = RouteDispatcher(
+        {"shopfront": create_shopfront(), "api": create_api(), "legacy": legacy}, default="legacy"
+    )
     mounts = {"/blog": create_blog(), "/admin": create_admin(), "/status": create_status()}
     return WSGIParty(
         DispatcherMiddleware(root, mounts),

@@ -1,13 +1,16 @@
 """The legacy shop's URLs.
 
-The product page used to be here::
+The product page and the catalogue's JSON feed used to be here::
 
     path("products/<int:pk>/", views.product, name="product"),
+    path("api/products/", views.product_feed, name="product_feed"),
 
-It has moved to the new Flask app ``shopfront`` (``../shopfront.py``), which
-serves it at the same URL through the ``RouteDispatcher``. The templates did
-not change: they always linked to it as ``{% party_url "product" pk=... %}``,
-which Django answered while it had the route and the party answers now.
+The page has moved to the new Flask app ``shopfront`` (``../shopfront.py``),
+the feed to the new FastAPI app ``api`` (``../api.py``); each serves its
+route at the same URL through the ``RouteDispatcher``. The templates link
+to them by name only, ``{% party_url "product" pk=... %}`` and
+``{% party_url "product_feed" %}``, which Django answered while it had the
+routes and the party answers now: not one of them changed.
 """
 
 from __future__ import annotations
