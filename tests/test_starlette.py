@@ -49,7 +49,13 @@ from wsgi_party.flask import FlaskParty
 from wsgi_party.flask import party_fragment as flask_fragment
 from wsgi_party.flask import party_identity as flask_identity
 from wsgi_party.flask import party_url as flask_url
-from wsgi_party.starlette import LifespanFailed, PartyBuildError, StarletteMember, party_url
+from wsgi_party.starlette import (
+    LifespanFailed,
+    PartyBuildError,
+    StarletteMember,
+    party_identity,
+    party_url,
+)
 
 # -- the site --------------------------------------------------------------------------
 
@@ -886,3 +892,30 @@ def test_a_starlette_app_alone_behaves_as_every_framework_does(
     alone = [r for r in caplog.records if "party_identity() is None" in r.getMessage()]
     assert len(alone) == 1, "warned once per app, not per request"
     assert "Starlette app 'api'" in alone[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("owners", "expected"), [({"identity": "blog"}, "flask-user"), ({}, "api-user")]
+)
+def test_an_api_with_a_login_of_its_own_asks_the_named_owner(
+    make_party: t.Callable[..., WSGIParty], owners: dict[str, str], expected: str
+) -> None:
+    """party_identity(request) in a FastAPI app given identity= is the
+    owner's answer once the party names another member the owner, and the
+    app's own answer otherwise (issue: owners)."""
+    blog = flask.Flask("blog")
+    FlaskParty(blog, name="blog", identity=lambda: Identity(id="1", name="flask-user"))
+    api_app = FastAPI()
+
+    @api_app.get("/who")
+    def who(request: Request) -> dict[str, t.Any]:
+        identity = party_identity(request)
+        return {"name": identity.name if identity is not None else None}
+
+    api = StarletteMember(
+        api_app, name="api", identity=lambda request: Identity(id="2", name="api-user")
+    )
+    party = make_party(DispatcherMiddleware(blog, {"/api": api}), owners=owners or None)
+    response = BufferedClient(party).get("/api/who")
+    assert response.status_code == 200
+    assert response.get_json() == {"name": expected}
