@@ -42,12 +42,14 @@ def jinja2_renderer_factory(info: t.Any) -> t.Callable[[dict[str, t.Any], dict[s
 
     The template sees Pyramid's system values (``request`` ...), the party's
     renderer globals (``party_url``, ``party_fragment``, ``party_identity``,
-    ``partyline``) and what the view returned.
+    ``partyline``), ``app_name`` (the app's member name, for the page shell)
+    and what the view returned.
     """
     template = _jinja.get_template(info.name)
 
     def render(value: dict[str, t.Any], system: dict[str, t.Any]) -> str:
-        return template.render({**system, **value})
+        app_name = system["request"].registry.settings["wsgi_party.name"]
+        return template.render({**system, "app_name": app_name, **value})
 
     return render
 

@@ -100,7 +100,8 @@ def story_of(product_slug: str) -> str | None:
 def create_blog() -> Flask:
     """The Flask app serving the blog."""
     app = Flask(__name__, static_folder=None, template_folder=TEMPLATES)
-    FlaskParty(app, name="blog")
+    party = FlaskParty(app, name="blog")
+    app.jinja_env.globals["app_name"] = party.name
     login_manager = LoginManager(app)
     use_party_login(login_manager)
 

@@ -35,7 +35,8 @@ TEMPLATES = "templates"
 def create_shopfront() -> Flask:
     """The Flask app serving the product pages."""
     app = Flask(__name__, static_folder=None, template_folder=TEMPLATES)
-    FlaskParty(app, name="shopfront", aliases={"legacy:product": "product"})
+    party = FlaskParty(app, name="shopfront", aliases={"legacy:product": "product"})
+    app.jinja_env.globals["app_name"] = party.name
 
     @app.get("/products/<int:pk>/")
     def product(pk: int) -> str:
