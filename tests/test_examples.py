@@ -83,7 +83,14 @@ def visit(site: IsolatedClient, browser: str) -> dict[str, tuple[int, str, Page]
     return walk(fetch, f"{ORIGIN}/")
 
 
-def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
+def log_in(
+    site: IsolatedClient,
+    browser: str,
+    next_path: str = "/",
+    *,
+    username: str = USERNAME,
+    password: str = PASSWORD,
+) -> None:
     login = f"/accounts/login/?next={next_path}"
     form = read_page(site.get(login, browser=browser).text)
     assert form.csrf_token, "the login page has no CSRF token"
@@ -91,8 +98,8 @@ def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
         login,
         browser=browser,
         data={
-            "username": USERNAME,
-            "password": PASSWORD,
+            "username": username,
+            "password": password,
             "next": next_path,
             "csrfmiddlewaretoken": form.csrf_token,
         },
@@ -298,6 +305,28 @@ def test_a_guest_logs_in_on_djangos_page_and_comes_back_to_the_page(site, path, 
     back = site.get(path, browser=browser)
     page = read_page(back.text)
     assert (back.status, page.member, page.user) == (200, app, USERNAME)
+
+
+def test_a_reader_who_is_not_staff_reads_the_drafts_but_is_refused_the_admin(site, database):
+    # A second user of the legacy shop, made with Django, without is_staff.
+    script = (
+        "import examples.migration.legacy.wsgi;"
+        " from django.contrib.auth.models import User;"
+        " User.objects.create_user('bill', password='lizard-in-the-chimney')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, **database, "PYTHONPATH": str(REPO)},
+    )
+    log_in(site, "bill", username="bill", password="lizard-in-the-chimney")
+    drafts = site.get("/blog/drafts/", browser="bill")
+    assert (drafts.status, read_page(drafts.text).user) == (200, "bill")
+    # Logged in, so not sent to log in again: Pyramid's 403, for want of "role:staff".
+    assert site.get("/admin/", browser="bill").status == 403
 
 
 def test_the_admin_shows_the_inventory_to_staff_only(site):
