@@ -6,6 +6,7 @@ The intended layout of the site, written down independently of its code::
     intended_member("/products/3/")      # 'shopfront' (moved from legacy)
     intended_member("/api/products/")    # 'api' (moved from legacy)
     intended_section("/products/3/")     # 'Shop'
+    guest_landing("/admin/")             # '/accounts/login/?next=/admin/'
 
 and a parser for the facts the tests check on every page, HTML or JSON::
 
@@ -20,7 +21,7 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,6 +41,13 @@ API = re.compile(r"/api/products/(\d+)?")
 
 #: Every member of the demo's party: the three sharing the root, and the mounted ones.
 MEMBERS = frozenset({"legacy", "shopfront", "api", *MOUNTED.values()})
+
+#: Pages for logged-in visitors only: the admin (Pyramid, ``permission=`` for
+#: staff) and the blog's drafts (Flask-Login's ``login_required``).
+LOGIN_REQUIRED = re.compile(r"/admin/.*|/blog/drafts/")
+
+#: The login page of the legacy Django shop, which owns login for the site.
+LOGIN_PAGE = "/accounts/login/"
 
 #: The header's sections and the members whose pages belong to them.
 SECTIONS = {"blog": "Blog", "admin": "Admin", "status": "Status", "shopfront": "Shop"}
@@ -71,6 +79,21 @@ def intended_section(url: str) -> str | None:
     if path.startswith("/products/"):
         return "Shop"
     return None
+
+
+def guest_landing(url: str) -> str:
+    """Where a guest asking for ``url`` is sent: ``url`` itself, or the login page.
+
+    A page that requires login redirects a guest to the owner's login page
+    with ``next=`` the path (and query) asked for, ``/`` left readable, as
+    Django's ``redirect_to_login`` writes it.
+    """
+    parts = urlsplit(url)
+    if not LOGIN_REQUIRED.fullmatch(parts.path):
+        return url
+    asked = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    query = urlencode({"next": asked}, safe="/")
+    return urlunsplit((parts.scheme, parts.netloc, LOGIN_PAGE, query, ""))
 
 
 @dataclass

@@ -3,10 +3,12 @@
 The demo runs as its users run it (``python -m examples.migration``, waitress
 on 127.0.0.1, a free port), with a database of its own. Chromium walks every
 link of every page, as a guest and logged in, and checks each lands on a page
-of the app that should serve it; it logs in once and sees the user on a page
-of every app; it follows a legacy link to the moved product page, and the
-Flask page's link to the FastAPI JSON and back; and it saves a screenshot
-of the front page to ``artifacts/front-page.png``.
+of the app that should serve it (a guest asking for a page that requires
+login lands on Django's login page); it logs in once and sees the user on a
+page of every app; asking for the admin or the blog's drafts as a guest, it
+logs in on Django's page and comes back; it follows a legacy link to the
+moved product page, and the Flask page's link to the FastAPI JSON and back;
+and it saves a screenshot of the front page to ``artifacts/front-page.png``.
 
 Only the system's Chromium (``/usr/bin/chromium``) is used, never a
 downloaded one; without it these tests are skipped (and fail under
@@ -22,7 +24,14 @@ from pathlib import Path
 import pytest
 
 from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
-from tests.migration_site import MEMBERS, MOVED, intended_member, read_page, walk
+from tests.migration_site import (
+    MEMBERS,
+    MOVED,
+    guest_landing,
+    intended_member,
+    read_page,
+    walk,
+)
 from tests.servers import Server
 
 if t.TYPE_CHECKING:
@@ -115,14 +124,23 @@ def body(response: t.Any, page: Page) -> str:
     return str(response.text()) if is_json(response) else page.content()
 
 
-def assert_each_page_is_served_by_its_app(pages: dict[str, tuple[int, str, t.Any]]) -> None:
+def assert_each_page_is_served_by_its_app(
+    pages: dict[str, tuple[int, str, t.Any]], *, logged_in: bool
+) -> None:
+    """Each page is its app's; a guest asking for one that needs login is at Django's login."""
+    landing = {url: url if logged_in else guest_landing(url) for url in pages}
     wrong = {
         url: (status, final, found.member)
         for url, (status, final, found) in pages.items()
-        if (status, final, found.member) != (200, url, intended_member(url))
+        if (status, final, found.member) != (200, landing[url], intended_member(landing[url]))
     }
     assert wrong == {}, "pages answered by the wrong app, redirected, or not 200"
-    assert {found.member for _s, _f, found in pages.values()} == MEMBERS
+    assert {found.member for _s, _f, found in pages.values()} == members_seen(logged_in)
+
+
+def members_seen(logged_in: bool) -> frozenset[str]:
+    """The apps whose pages a visitor sees: the admin is for logged-in staff only."""
+    return MEMBERS if logged_in else MEMBERS - {"admin"}
 
 
 def log_in(page: Page, origin: str, next_path: str) -> None:
@@ -136,18 +154,38 @@ def log_in(page: Page, origin: str, next_path: str) -> None:
 
 def test_a_guest_can_follow_every_link_to_a_page_of_its_app(page, origin):
     pages = walk_site(page, origin)
-    assert_each_page_is_served_by_its_app(pages)
+    assert_each_page_is_served_by_its_app(pages, logged_in=False)
     assert {found.user for _s, _f, found in pages.values()} == {None}
+    assert f"{origin}/admin/" in pages, "the header links to the admin"
 
 
 def test_after_logging_in_once_every_app_shows_the_user(page, origin):
     log_in(page, origin, "/blog/")
     pages = walk_site(page, origin)
-    assert_each_page_is_served_by_its_app(pages)
+    assert_each_page_is_served_by_its_app(pages, logged_in=True)
     users = {(found.member, found.user, found.main_user) for _s, _f, found in pages.values()}
     assert users == {(member, USERNAME, USERNAME) for member, _u, _m in users}
     # The admin's inventory is for staff only: reached only now.
     assert f"{origin}/admin/inventory/" in pages
+
+
+@pytest.mark.parametrize(
+    ("path", "app", "shows"),
+    [("/admin/inventory/", "admin", "Inventory"), ("/blog/drafts/", "blog", "Drafts")],
+    ids=["pyramid-permission", "flask-login-required"],
+)
+def test_a_guest_logs_in_on_djangos_page_and_comes_back(page, origin, path, app, shows):
+    page.goto(f"{origin}{path}")
+    assert page.url == f"{origin}{guest_landing(path)}"
+    assert read_page(page.content()).member == "legacy"
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+    assert page.url == f"{origin}{path}"
+    back = read_page(page.content())
+    assert (back.member, back.user) == (app, USERNAME)
+    assert page.locator("main h1").inner_text() == shows
 
 
 def test_the_legacy_shop_links_to_the_moved_page_which_flask_serves(page, origin):
@@ -182,6 +220,7 @@ def test_the_flask_page_links_to_the_fastapi_json_which_links_back(page, origin)
 
 
 def test_every_app_wears_the_legacy_stylesheet(page, origin):
+    log_in(page, origin, "/")  # the admin is for staff
     colours = {}
     for path in ("/", "/products/3/", "/blog/", "/admin/", "/status/"):
         page.goto(f"{origin}{path}")
@@ -244,5 +283,5 @@ def test_at_a_phone_width_no_page_is_wider_than_the_screen(phone, origin, logged
         return response.status, phone.url, text
 
     pages = walk(fetch, f"{origin}/")
-    assert {found.member for _s, _f, found in pages.values()} == MEMBERS
+    assert {found.member for _s, _f, found in pages.values()} == members_seen(logged_in)
     assert too_wide == {}

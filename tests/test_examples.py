@@ -3,8 +3,10 @@
 * ``examples/migration/``: the whole site, driven with werkzeug's test client
   in a process of its own (the demo is a Django project, and this process has
   the suite's): every link of every page leads to a page of the app that
-  should serve it, login shows the user in every app, and the moved product
-  page is served by the new Flask app at its old URL. Then the real servers:
+  should serve it (a guest asking for a page that requires login is sent to
+  Django's login page, and comes back after logging in), login shows the
+  user in every app, and the moved product page is served by the new Flask
+  app at its old URL, by its old names too. Then the real servers:
   ``wsgi-party check``, ``wsgi-party serve`` and gunicorn.
 * ``examples/flask/`` and ``examples/pyramid/``: two apps linking to each
   other, in this process, and each run as a script.
@@ -20,16 +22,19 @@ import subprocess
 import sys
 import typing as t
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from examples.migration.data import DATABASE_ENV, PASSWORD, USERNAME
 from tests.isolated_client import IsolatedClient
 from tests.migration_site import (
+    LOGIN_PAGE,
+    LOGIN_REQUIRED,
     MEMBERS,
     MOVED,
     TARGET,
+    guest_landing,
     intended_member,
     intended_section,
     read_page,
@@ -64,11 +69,17 @@ def site(database: dict[str, str]) -> Iterator[IsolatedClient]:
 
 
 def visit(site: IsolatedClient, browser: str) -> dict[str, tuple[int, str, Page]]:
-    """Walk the whole site from the front page with the test client ``browser``."""
+    """Walk the whole site from the front page with the test client ``browser``.
+
+    Redirects are not followed: the final URL of a redirect is its location.
+    """
 
     def fetch(url: str) -> tuple[int, str, str]:
         reply = site.get(path_of(url), browser=browser)
-        return reply.status, ORIGIN + reply.path, reply.text
+        final = ORIGIN + reply.path
+        if 300 <= reply.status < 400:
+            final = urljoin(final, reply.headers["location"])
+        return reply.status, final, reply.text
 
     return walk(fetch, f"{ORIGIN}/")
 
@@ -78,7 +89,14 @@ def html_pages(pages: dict[str, tuple[int, str, Page]]) -> dict[str, tuple[int, 
     return {url: seen for url, seen in pages.items() if seen[2].json is None}
 
 
-def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
+def log_in(
+    site: IsolatedClient,
+    browser: str,
+    next_path: str = "/",
+    *,
+    username: str = USERNAME,
+    password: str = PASSWORD,
+) -> None:
     login = f"/accounts/login/?next={next_path}"
     form = read_page(site.get(login, browser=browser).text)
     assert form.csrf_token, "the login page has no CSRF token"
@@ -86,8 +104,8 @@ def log_in(site: IsolatedClient, browser: str, next_path: str = "/") -> None:
         login,
         browser=browser,
         data={
-            "username": USERNAME,
-            "password": PASSWORD,
+            "username": username,
+            "password": password,
             "next": next_path,
             "csrfmiddlewaretoken": form.csrf_token,
         },
@@ -110,13 +128,22 @@ def test_every_link_of_every_page_leads_to_a_page_of_its_app(site, logged_in):
     if logged_in:
         log_in(site, browser)
     pages = visit(site, browser)
+
+    def expected(url: str) -> tuple[int, str, str | None]:
+        if logged_in or guest_landing(url) == url:
+            return 200, url, intended_member(url)
+        return 302, guest_landing(url), None  # to Django's login page
+
     wrong = {
-        url: (status, page.member)
-        for url, (status, _final, page) in pages.items()
-        if (status, page.member) != (200, intended_member(url))
+        url: (status, final, page.member)
+        for url, (status, final, page) in pages.items()
+        if (status, final, page.member) != expected(url)
     }
-    assert wrong == {}, "pages answered by the wrong app, or not 200"
-    assert {page.member for _s, _f, page in pages.values()} == members(site)
+    assert wrong == {}, "pages answered by the wrong app, or not as expected"
+    served = {page.member for _s, _f, page in pages.values()} - {None}
+    # A guest sees no page of the admin, which is for staff only.
+    assert served == members(site) - ({"admin"} if not logged_in else set())
+    assert any(LOGIN_REQUIRED.fullmatch(path_of(url)) for url in pages), "no page needs login"
 
 
 def test_every_page_wears_the_same_chrome(site):
@@ -179,7 +206,7 @@ def test_the_demo_served_by_waitress_logs_each_request_in_utc(database):
 
 def test_every_page_links_the_icon_and_favicon_ico_finds_it(site):
     pages = html_pages(visit(site, "icons"))
-    icons = {tuple(page.icons) for _s, _f, page in pages.values()}
+    icons = {tuple(page.icons) for status, _f, page in pages.values() if status == 200}
     [(icon,)] = icons
     svg = site.get(icon)
     assert (svg.status, svg.headers["content-type"]) == (200, "image/svg+xml")
@@ -190,6 +217,7 @@ def test_every_page_links_the_icon_and_favicon_ico_finds_it(site):
 
 
 def test_each_page_marks_its_own_section_active(site):
+    log_in(site, "sections")
     pages = visit(site, "sections")
     actives = {url: page.active for url, (_s, _f, page) in pages.items()}
     assert actives == {url: intended_section(url) for url in pages}
@@ -197,16 +225,17 @@ def test_each_page_marks_its_own_section_active(site):
 
 def test_logging_in_shows_the_user_in_every_app(site):
     guest = visit(site, "guest")
-    one_page_each = {page.member: url for url, (_s, _f, page) in guest.items()}
-    assert set(one_page_each) == members(site)
-    for url in one_page_each.values():
-        page = read_page(site.get(path_of(url), browser="guest").text)
-        assert (page.user, page.main_user) == (None, ""), url
+    shown = {url: (page.user, page.main_user) for url, (s, _f, page) in guest.items() if s == 200}
+    assert set(shown.values()) == {(None, "")}
 
     log_in(site, "alice", next_path="/blog/")
-    for member, url in one_page_each.items():
-        page = read_page(site.get(path_of(url), browser="alice").text)
-        assert (page.member, page.user, page.main_user) == (member, USERNAME, USERNAME), url
+    pages = visit(site, "alice")
+    one_page_each = {page.member: url for url, (_s, _f, page) in pages.items()}
+    assert set(one_page_each) == members(site)
+    # The header is Django's (request.user), main's data-user the serving app's own.
+    assert {(page.user, page.main_user) for _s, _f, page in pages.values()} == {
+        (USERNAME, USERNAME)
+    }
 
 
 def test_logging_out_forgets_the_user_in_every_app(site):
@@ -227,7 +256,11 @@ def test_logging_out_forgets_the_user_in_every_app(site):
     )
     assert (reply.status, reply.headers["location"]) == (302, "/")
     for path in paths:
-        page = read_page(site.get(path, browser="leaving").text)
+        reply = site.get(path, browser="leaving")
+        if path == "/admin/":  # for logged-in staff only
+            assert (reply.status, reply.headers["location"]) == (302, ORIGIN + guest_landing(path))
+            continue
+        page = read_page(reply.text)
         assert (page.user, page.main_user) == (None, ""), path
 
 
@@ -251,6 +284,18 @@ def test_the_moved_product_page_is_served_by_flask_at_its_legacy_url(site):
             product = read_page(reply.text)
             assert (reply.status, reply.path, product.member) == (200, href, "shopfront")
             assert "served by the new Flask app" in product.main_text
+
+
+def test_old_links_that_name_the_legacy_member_lead_to_the_moved_page(site):
+    # home.html says {% party_url "legacy:product" %}: the legacy app no longer
+    # has that route, and the shopfront declares it answers for the name.
+    home = read_page(site.get("/").text)
+    shop = read_page(site.get("/products/").text)
+    moved_home = [href for href in home.links if MOVED.fullmatch(href)]
+    moved_shop = {href for href in shop.links if MOVED.fullmatch(href)}
+    assert moved_home and set(moved_home) <= moved_shop
+    routes = {(member, endpoint) for member, endpoint, _rule in site.routes()}
+    assert ("legacy", "product") not in routes and ("shopfront", "product") in routes
 
 
 def test_the_new_apps_link_to_the_moved_page_by_its_name(site):
@@ -315,12 +360,53 @@ def test_unknown_products_are_not_found_by_the_api(site):
     reply = site.get("/api/products/999999")
     assert reply.status == 404
     assert json.loads(reply.text) == {"detail": "no product 999999"}
+@pytest.mark.parametrize(
+    ("path", "app"),
+    [("/admin/inventory/?sort=price", "admin"), ("/blog/drafts/", "blog")],
+    ids=["pyramid-permission", "flask-login-required"],
+)
+def test_a_guest_logs_in_on_djangos_page_and_comes_back_to_the_page(site, path, app):
+    browser = f"comes-back-{app}"
+    asked = site.get(path, browser=browser)
+    login = guest_landing(path)
+    assert urlsplit(login).path == LOGIN_PAGE
+    assert asked.status == 302, asked.text[:500]
+    assert asked.headers["location"] in (login, ORIGIN + login)
+    # Django's login page, then back where the guest was going.
+    log_in(site, browser, next_path=path)
+    back = site.get(path, browser=browser)
+    page = read_page(back.text)
+    assert (back.status, page.member, page.user) == (200, app, USERNAME)
+
+
+def test_a_reader_who_is_not_staff_reads_the_drafts_but_is_refused_the_admin(site, database):
+    # A second user of the legacy shop, made with Django, without is_staff.
+    script = (
+        "import examples.migration.legacy.wsgi;"
+        " from django.contrib.auth.models import User;"
+        " User.objects.create_user('bill', password='lizard-in-the-chimney')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, **database, "PYTHONPATH": str(REPO)},
+    )
+    log_in(site, "bill", username="bill", password="lizard-in-the-chimney")
+    drafts = site.get("/blog/drafts/", browser="bill")
+    assert (drafts.status, read_page(drafts.text).user) == (200, "bill")
+    # Logged in, so not sent to log in again: Pyramid's 403, for want of "role:staff".
+    assert site.get("/admin/", browser="bill").status == 403
 
 
 def test_the_admin_shows_the_inventory_to_staff_only(site):
-    guest = read_page(site.get("/admin/inventory/").text)
-    assert [h for h in guest.links if intended_member(h) == "shopfront"] == []
-    assert any("login" in href for href in guest.links)
+    guest = site.get("/admin/inventory/")
+    assert (guest.status, guest.headers["location"]) == (
+        302,
+        ORIGIN + guest_landing("/admin/inventory/"),
+    )
     log_in(site, "inventory")
     staff = read_page(site.get("/admin/inventory/", browser="inventory").text)
     shop = read_page(site.get("/products/").text)
@@ -404,10 +490,14 @@ def test_the_demo_runs_on_real_servers(server, tmp_path):
     env = {DATABASE_ENV: str(tmp_path / "shop.sqlite3")}
     with Server(SERVERS[server], env=env) as running:
         for _ in range(3):  # reach both workers
-            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/admin/", "/status/"):
+            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/status/"):
                 reply = running.get(path)
                 page = read_page(reply.body.decode())
                 assert (reply.status, page.member) == (200, intended_member(path)), running.log()
+            # The admin, for staff only, sends a guest to Django's login page.
+            reply = running.get("/admin/")
+            location = reply.headers.get("location", "")
+            assert reply.status == 302 and location.endswith(guest_landing("/admin/")), location
 
 
 @pytest.mark.server
@@ -417,7 +507,7 @@ def test_the_demo_runs_under_uvicorn_with_every_link_under_its_root_path(tmp_pat
     argv = uvicorn("examples.migration.asgi:application", "--workers", "2", "--root-path", "/shop")
     with Server(argv, env=env) as running:
         for _ in range(3):  # reach both workers
-            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/admin/", "/status/"):
+            for path in ("/", "/products/2/", "/api/products/2", "/blog/", "/status/"):
                 reply = running.get(path)
                 page = read_page(reply.body.decode())
                 assert (reply.status, page.member) == (200, intended_member(path)), running.log()
@@ -509,4 +599,4 @@ def test_the_blogs_own_tests_pass_with_stand_ins_for_the_shop():
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "9 passed" in result.stdout

@@ -7,6 +7,15 @@ the shop's endpoint names, never by path::
 
     party_url("product", pk=product.pk)      # the moved product page
     party_url("product_list")                 # still Django's
+
+Its drafts are for logged-in readers only, and it says so the Flask-Login
+way, ``@login_required``. It has no login of its own:
+:func:`~wsgi_party.flask.use_party_login` makes ``current_user`` the user
+the legacy shop says is logged in, and sends anyone else to the shop's
+login page, with ``next=`` back to the drafts::
+
+    login_manager = LoginManager(app)
+    use_party_login(login_manager)
 """
 
 from __future__ import annotations
@@ -14,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, abort, render_template
+from flask_login import LoginManager, current_user, login_required
 
-from wsgi_party.flask import FlaskParty
+from wsgi_party.flask import FlaskParty, use_party_login
 
 from . import data
 
@@ -70,6 +80,17 @@ POSTS = (
 )
 _BY_SLUG = {post.slug: post for post in POSTS}
 
+#: Posts not published yet: only logged-in readers see them.
+DRAFTS = (
+    Post(
+        "mugs-that-grin",
+        "Mugs that grin",
+        "draft",
+        "A mug whose smile stays on the table after the mug has gone.",
+        ("Coming soon, if we can find where it went.",),
+    ),
+)
+
 
 def story_of(product_slug: str) -> str | None:
     """The slug of the post about a product, if there is one."""
@@ -79,11 +100,19 @@ def story_of(product_slug: str) -> str | None:
 def create_blog() -> Flask:
     """The Flask app serving the blog."""
     app = Flask(__name__, static_folder=None, template_folder=TEMPLATES)
-    FlaskParty(app, name="blog")
+    party = FlaskParty(app, name="blog")
+    app.jinja_env.globals["app_name"] = party.name
+    login_manager = LoginManager(app)
+    use_party_login(login_manager)
 
     @app.get("/")
     def index() -> str:
         return render_template("blog/index.html", posts=POSTS)
+
+    @app.get("/drafts/")
+    @login_required
+    def drafts() -> str:
+        return render_template("blog/drafts.html", drafts=DRAFTS, reader=current_user)
 
     @app.get("/<slug>/")
     def post(slug: str) -> str:

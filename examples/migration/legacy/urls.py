@@ -28,5 +28,9 @@ urlpatterns = [
     path("site.css", views.stylesheet, name="stylesheet"),
     path("favicon.svg", views.favicon, name="favicon"),
     # Where browsers look for an icon before they read a page's <link rel="icon">.
-    path("favicon.ico", RedirectView.as_view(pattern_name="favicon", permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(pattern_name="favicon", permanent=True),
+        name="favicon_ico",
+    ),
 ]
