@@ -118,6 +118,27 @@ def test_the_identity_callable_gets_the_current_requests_environ():
     assert seen == ["bob"]
 
 
+def test_an_identity_set_before_joining_makes_the_stand_in_answer_identity():
+    # As a test writes it: the stand-in from the route table, then who is logged in.
+    accounts = StandIn("accounts", routes={"login": "/login"})
+    accounts.identity = None
+    with party_for(
+        PartyMember(plain_app, name="blog"), "/blog", accounts, owners={"identity": "accounts"}
+    ) as party:
+        assert "identity" in party.member("accounts").services
+        assert party.ask_first("identity", None) is None
+        accounts.identity = Identity("7", "ann")
+        assert party.ask_first("identity", None) == Identity("7", "ann")
+
+
+def test_setting_identity_on_a_live_stand_in_that_does_not_answer_it_is_refused():
+    docs = StandIn("docs", routes=DOCS)
+    with party_for(PartyMember(plain_app), "/blog", docs) as party:
+        with pytest.raises(PartylineException, match=r"stand-in 'docs' joined .* identity="):
+            docs.identity = Identity("7", "ann")
+        assert "identity" not in party.member("docs").services
+
+
 def test_a_stand_in_without_identity_does_not_answer_identity():
     with party_for(PartyMember(plain_app), "/blog", StandIn("docs", routes=DOCS)) as party:
         assert "identity" not in party.member("docs").services

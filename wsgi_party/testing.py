@@ -95,7 +95,8 @@ class StandIn:
 
     ``identity`` and ``fragments`` are read at every ask, so a test may
     change them on a live party (``accounts.identity = None``); whether it
-    answers ``identity`` and ``layout`` at all is settled when it joins. A request
+    answers ``identity`` and ``layout`` at all is settled when it joins
+    (setting ``identity`` before then counts as giving it). A request
     for one of its routes gets a small ``200`` page naming the stand-in, any
     other a ``404``.
     """
@@ -129,7 +130,7 @@ class StandIn:
             for rule in (given,) if isinstance(given, str) else given:
                 self._add_rule(endpoint, rule)
         self._answers_identity = identity is not _UNSET
-        self.identity: IdentitySource = None if identity is _UNSET else identity
+        self._identity: IdentitySource = None if identity is _UNSET else identity
         #: Fragment name -> HTML (or a callable taking the environ).
         self.fragments: dict[str, FragmentSource] = dict(fragments or {})
         #: The endpoint of the login page it answers ``login`` with, if any.
@@ -142,6 +143,31 @@ class StandIn:
 
     def __repr__(self) -> str:
         return f"<StandIn {self.name!r} at {self.mount!r}>"
+
+    @property
+    def identity(self) -> IdentitySource:
+        """Who it says is logged in: read at every ask.
+
+        Set before it joins, it makes the stand-in answer ``identity`` as
+        ``identity=`` does. Set on a live party it changes the answer; a
+        stand-in that joined without answering ``identity`` refuses with a
+        :class:`~wsgi_party.PartylineException`, as it cannot start now.
+
+        .. versionchanged:: 0.3
+            Setting it before joining makes the stand-in answer ``identity``.
+        """
+        return self._identity
+
+    @identity.setter
+    def identity(self, identity: IdentitySource) -> None:
+        if self.operator is not None and not self._answers_identity:
+            raise PartylineException(
+                f"{self._label} joined its party without answering 'identity' (it was"
+                " made without identity=), so setting its identity changes nothing;"
+                f" make it with StandIn({self.name!r}, identity=...) instead"
+            )
+        self._answers_identity = True
+        self._identity = identity
 
     def _add_rule(self, endpoint: str, rule: str, methods: Iterable[str] | None = None) -> None:
         self.url_map.add(_rule(rule, endpoint, self, methods))
@@ -307,7 +333,7 @@ class StandIn:
         return scope.environ if scope is not None else {}
 
     def _answer_identity(self, payload: object) -> Identity | None:
-        identity = self.identity
+        identity = self._identity
         if callable(identity):
             return identity(self._environ())
         return identity
