@@ -102,6 +102,24 @@ def test_check_accepts_an_absolute_file_path_from_another_directory(capsys, tmp_
     assert "shop" in member_lines(out)
 
 
+@pytest.mark.parametrize("stem", ["site", "json"])
+def test_a_file_target_named_like_an_imported_module_is_refused_by_name(
+    capsys, tmp_path, monkeypatch, stem
+):
+    # A file named like a module that is already imported (the standard
+    # library's 'site', always imported) is never run by importing its name.
+    target = tmp_path / f"{stem}.py"
+    target.write_text(
+        "from wsgi_party import PartyMember, WSGIParty\n"
+        "application = WSGIParty(PartyMember(lambda e, s: [], name='x'))\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "check", f"{stem}.py:application")
+    assert_one_line_error(
+        code, out, err, f"cannot load '{stem}.py'", f"module name '{stem}'", "rename the file"
+    )
+
+
 def test_check_without_attribute_uses_the_module_application(capsys):
     code, out, _err = run(capsys, "check", f"{TARGETS}.site")
     assert code == 0

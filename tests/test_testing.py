@@ -19,6 +19,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.routing import BuildError
 from werkzeug.test import Client
 
@@ -34,6 +35,7 @@ from wsgi_party import (
     WSGIParty,
     partyline,
 )
+from wsgi_party.flask import FlaskParty, party_url
 from wsgi_party.testing import StandIn, _werkzeug_rule, party_for
 
 if t.TYPE_CHECKING:
@@ -118,6 +120,27 @@ def test_the_identity_callable_gets_the_current_requests_environ():
     assert seen == ["bob"]
 
 
+def test_an_identity_set_before_joining_makes_the_stand_in_answer_identity():
+    # As a test writes it: the stand-in from the route table, then who is logged in.
+    accounts = StandIn("accounts", routes={"login": "/login"})
+    accounts.identity = None
+    with party_for(
+        PartyMember(plain_app, name="blog"), "/blog", accounts, owners={"identity": "accounts"}
+    ) as party:
+        assert "identity" in party.member("accounts").services
+        assert party.ask_first("identity", None) is None
+        accounts.identity = Identity("7", "ann")
+        assert party.ask_first("identity", None) == Identity("7", "ann")
+
+
+def test_setting_identity_on_a_live_stand_in_that_does_not_answer_it_is_refused():
+    docs = StandIn("docs", routes=DOCS)
+    with party_for(PartyMember(plain_app), "/blog", docs) as party:
+        with pytest.raises(PartylineException, match=r"stand-in 'docs' joined .* identity="):
+            docs.identity = Identity("7", "ann")
+        assert "identity" not in party.member("docs").services
+
+
 def test_a_stand_in_without_identity_does_not_answer_identity():
     with party_for(PartyMember(plain_app), "/blog", StandIn("docs", routes=DOCS)) as party:
         assert "identity" not in party.member("docs").services
@@ -195,11 +218,62 @@ def test_the_app_under_test_may_be_the_root():
         assert party.member("blog").script_name == ""
 
 
-def test_two_apps_at_one_mount_are_refused_naming_both():
-    with pytest.raises(PartylineException, match=r"StandIn 'docs' at '/'.*app under test.*'/'"):
-        party_for(PartyMember(plain_app), "/", StandIn("docs"))
-    with pytest.raises(PartylineException, match=r"'b' at '/x'> and <StandIn 'a' at '/x'"):
-        party_for(PartyMember(plain_app), "/", StandIn("a", mount="/x"), StandIn("b", mount="/x/"))
+def test_stand_ins_sharing_a_mount_serve_their_own_routes_and_the_app_the_rest():
+    # As a RouteDispatcher shares one prefix in the real site: a route moved
+    # to a new member at the same URL as the legacy app.
+    howdy = StandIn("howdy", routes={"greet": "/howdy"}, mount="/accounts")
+    accounts = StandIn("accounts", routes={"login": "/login"}, mount="/accounts")
+    docs = StandIn("docs", routes=DOCS)
+    with party_for(PartyMember(plain_app, name="blog"), "/", docs, howdy, accounts) as party:
+        assert {m.name: m.script_name for m in party.members} == {
+            "blog": "",
+            "docs": "",
+            "howdy": "/accounts",
+            "accounts": "/accounts",
+        }
+        assert party.url_for("howdy:greet") == "/accounts/howdy"
+        assert party.url_for("accounts:login") == "/accounts/login"
+        client = Client(party)
+        assert client.get("/accounts/howdy").text == "stand-in 'howdy': greet\n"
+        assert client.get("/accounts/login").text == "stand-in 'accounts': login\n"
+        assert client.get("/intro.html").text == "stand-in 'docs': page\n"
+        assert client.get("/anything").text == "/intro.html"  # the app under test
+
+
+def test_two_apps_at_one_mount_with_one_name_are_refused_naming_both():
+    with pytest.raises(PartylineException, match=r"'a' at '/x'> and <StandIn 'a' at '/x'.*same"):
+        party_for(PartyMember(plain_app), "/", StandIn("a", mount="/x"), StandIn("a", mount="/x/"))
+
+
+def test_stand_ins_from_routes_answer_for_the_moved_names_of_the_real_site(capsys):
+    # The real site: 'new' took explore over from 'legacy' and answers for its
+    # legacy names (declared by itself and by the party's moved=).
+    rows = routes_json(capsys, "tests.cli_targets.moved:application")
+    new = StandIn.from_routes(rows, "new")
+    legacy = StandIn.from_routes(rows, "legacy")
+    assert new.aliases["legacy:main.explore"] == "explore"
+    assert "legacy:main.explore" not in new.routes
+    app = Flask(__name__)
+    FlaskParty(app, name="blog")
+
+    @app.route("/")
+    def home() -> str:
+        bare = party_url("main.explore", topic="y")
+        return party_url("legacy:main.explore", topic="x") + " " + bare
+
+    with party_for(app, "/blog", new, legacy):
+        assert app.test_client().get("/").text == "/explore/x /explore/y"
+
+
+def test_a_moved_name_without_its_new_owner_names_the_stand_in_to_add(capsys):
+    rows = routes_json(capsys, "tests.cli_targets.moved:application")
+    legacy = StandIn.from_routes(rows, "legacy")
+    moved = r"builds 'legacy:main.explore' as new:explore, an alias member 'new' declares"
+    with (
+        party_for(PartyMember(plain_app, name="blog"), "/blog", legacy) as party,
+        pytest.raises(UrlBuildError, match=moved + r"; add a stand-in for 'new'"),
+    ):
+        party.url_for("legacy:main.explore")
 
 
 def not_a_member(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:

@@ -161,7 +161,25 @@ def _import_target_module(spec: str, where: str) -> str:
             f"importing {module_name!r} raised {type(exc).__name__} (target {spec!r}):"
             f" {_one_line(exc)}"
         ) from exc
+    if _is_path(where):
+        _check_imported_file(spec, where, module_name)
     return module_name
+
+
+def _check_imported_file(spec: str, where: str, module_name: str) -> None:
+    """Refuse a file target whose module name found another module.
+
+    ``site.py`` imports as ``site``, which is the standard library's module,
+    already imported: the target's file was never run.
+    """
+    found = getattr(sys.modules[module_name], "__file__", None)
+    wanted = os.path.realpath(os.path.abspath(where))
+    if found is None or os.path.realpath(found) != wanted:
+        other = f"the module from {found!r}" if found else "a built-in module"
+        raise TargetError(
+            f"cannot load {where!r} (target {spec!r}): its module name {module_name!r}"
+            f" is {other}, so the file is not run; rename the file"
+        )
 
 
 def _module_for_file(path: str) -> tuple[str, str]:

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import typing as t
+from collections import Counter
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import BuildError, Map, Rule
@@ -38,6 +39,7 @@ from . import (
     INVITE_PATH,
     HighAndDry,
     Identity,
+    Invitation,
     PartylineException,
     PartylineOperator,
     UrlHandler,
@@ -89,13 +91,16 @@ class StandIn:
     the environ) and makes it answer ``layout``. ``login`` names the
     endpoint of its routes that is the login page and makes it answer
     ``login`` (the URL of that route with ``next=``), so an app that
-    requires login from the owner can be tested without it. ``source`` says
+    requires login from the owner can be tested without it. ``aliases``
+    maps legacy endpoint names (``"legacy:main.explore"``) to its own
+    endpoints, as a real member that took over those routes declares them. ``source`` says
     where the routes came from (:meth:`from_routes` sets it), for error
     messages.
 
     ``identity`` and ``fragments`` are read at every ask, so a test may
     change them on a live party (``accounts.identity = None``); whether it
-    answers ``identity`` and ``layout`` at all is settled when it joins. A request
+    answers ``identity`` and ``layout`` at all is settled when it joins
+    (setting ``identity`` before then counts as giving it). A request
     for one of its routes gets a small ``200`` page naming the stand-in, any
     other a ``404``.
     """
@@ -110,6 +115,7 @@ class StandIn:
         mount: str = "/",
         source: str | None = None,
         login: str | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name or ":" in name:
             raise PartylineException(f"a stand-in needs a member name without ':', got {name!r}")
@@ -129,7 +135,7 @@ class StandIn:
             for rule in (given,) if isinstance(given, str) else given:
                 self._add_rule(endpoint, rule)
         self._answers_identity = identity is not _UNSET
-        self.identity: IdentitySource = None if identity is _UNSET else identity
+        self._identity: IdentitySource = None if identity is _UNSET else identity
         #: Fragment name -> HTML (or a callable taking the environ).
         self.fragments: dict[str, FragmentSource] = dict(fragments or {})
         #: The endpoint of the login page it answers ``login`` with, if any.
@@ -139,9 +145,38 @@ class StandIn:
         self.operator: PartylineOperator | None = None
         #: Endpoints whose real rules cannot be written as Werkzeug rules.
         self.unbuildable: dict[str, str] = {}
+        #: Legacy names it answers for, each to one of its endpoints (``aliases``).
+        self.aliases: dict[str, str] = dict(aliases or {})
+        # Its own endpoints that the real site builds as another member's alias.
+        self._moved_away: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<StandIn {self.name!r} at {self.mount!r}>"
+
+    @property
+    def identity(self) -> IdentitySource:
+        """Who it says is logged in: read at every ask.
+
+        Set before it joins, it makes the stand-in answer ``identity`` as
+        ``identity=`` does. Set on a live party it changes the answer; a
+        stand-in that joined without answering ``identity`` refuses with a
+        :class:`~wsgi_party.PartylineException`, as it cannot start now.
+
+        .. versionchanged:: 0.3
+            Setting it before joining makes the stand-in answer ``identity``.
+        """
+        return self._identity
+
+    @identity.setter
+    def identity(self, identity: IdentitySource) -> None:
+        if self.operator is not None and not self._answers_identity:
+            raise PartylineException(
+                f"{self._label} joined its party without answering 'identity' (it was"
+                " made without identity=), so setting its identity changes nothing;"
+                f" make it with StandIn({self.name!r}, identity=...) instead"
+            )
+        self._answers_identity = True
+        self._identity = identity
 
     def _add_rule(self, endpoint: str, rule: str, methods: Iterable[str] | None = None) -> None:
         self.url_map.add(_rule(rule, endpoint, self, methods))
@@ -183,12 +218,24 @@ class StandIn:
         rows, source = _load_rows(routes)
         members: list[str] = []
         table: dict[str, list[tuple[str, list[str]]]] = {}
+        aliases: dict[str, str] = {}
+        moved_away: dict[str, str] = {}
         for row in rows:
             member = row.get("member")
             if isinstance(member, str) and member not in members:
                 members.append(member)
             endpoint, rule = row.get("endpoint"), row.get("rule")
-            if member != name or not isinstance(endpoint, str) or not isinstance(rule, str):
+            if not isinstance(endpoint, str) or not isinstance(rule, str):
+                continue
+            alias_of = row.get("alias_of")
+            if isinstance(alias_of, str):
+                # A legacy name that member answers for: an alias, not a route.
+                if member == name:
+                    aliases[endpoint] = alias_of
+                elif endpoint.startswith(f"{name}:") and isinstance(member, str):
+                    moved_away[endpoint[len(name) + 1 :]] = f"{member}:{alias_of}"
+                continue
+            if member != name:
                 continue
             methods = row.get("methods")
             methods = [str(m) for m in methods] if isinstance(methods, list) else []
@@ -209,7 +256,9 @@ class StandIn:
             mount=mount or "/",
             source=source,
             login=login,
+            aliases=aliases,
         )
+        stand_in._moved_away = moved_away
         for endpoint, rules in table.items():
             for full, methods in rules:
                 if not full.startswith(mount + "/") and full != mount:
@@ -285,6 +334,8 @@ class StandIn:
             operator.connect("identity", self._answer_identity)
         if self.fragments:
             operator.connect("layout", self._answer_layout)
+        if self.aliases:
+            operator.connect("aliases", lambda payload: self.aliases)
 
     def _no_endpoint(self, endpoint: str) -> str:
         rule = self.unbuildable.get(endpoint)
@@ -294,6 +345,15 @@ class StandIn:
                 " written as a Werkzeug rule; give the stand-in that route by hand"
             )
         known = ", ".join(repr(e) for e in self.routes) or "none"
+        moved_to = self._moved_away.get(endpoint)
+        if moved_to is not None:
+            member = moved_to.partition(":")[0]
+            return (
+                f"{self._label} has no endpoint {endpoint!r}: the real site builds"
+                f" '{self.name}:{endpoint}' as {moved_to}, an alias member {member!r}"
+                f" declares; add a stand-in for {member!r} (StandIn.from_routes(...,"
+                f" {member!r}))"
+            )
         if self.source is not None:
             return (
                 f"{self._label} has no endpoint {endpoint!r}: the real site no longer"
@@ -307,7 +367,7 @@ class StandIn:
         return scope.environ if scope is not None else {}
 
     def _answer_identity(self, payload: object) -> Identity | None:
-        identity = self.identity
+        identity = self._identity
         if callable(identity):
             return identity(self._environ())
         return identity
@@ -348,42 +408,66 @@ def party_for(
     app's own test client (Flask's ``test_client()``, Django's ``Client``,
     WebTest's ``TestApp(app)``) links through it. Use it as a context
     manager, or call ``close()``, so the same app can join the next test's
-    party. Raises :class:`~wsgi_party.PartylineException` when two apps
-    share a mount or one of them does not join (and then leaves no party open).
+    party. Stand-ins that share a mount (with each other or with ``app``)
+    share it as in a :class:`~wsgi_party.RouteDispatcher`: each serves its
+    own routes, ``app`` the rest, as when a route moved to a new member at
+    the same URL. Raises :class:`~wsgi_party.PartylineException` when one of
+    them does not join (and then leaves no party open).
+
+    .. versionchanged:: 0.3
+        Stand-ins may share a mount.
     """
-    placed: dict[str, tuple[str, WSGIApplication]] = {}
+    placed: dict[str, list[tuple[str, str, WSGIApplication]]] = {}
 
-    def place(label: str, where: str, member: WSGIApplication) -> None:
-        key = _normal_mount(where, label)
-        if key in placed:
-            raise PartylineException(
-                f"party_for: {label} and {placed[key][0]} are both mounted at"
-                f" {key or '/'!r}; give one of them another mount"
-                " (StandIn(..., mount='/elsewhere'))"
-            )
-        placed[key] = (label, member)
+    def place(label: str, name: str, where: str, member: WSGIApplication) -> None:
+        placed.setdefault(_normal_mount(where, label), []).append((label, name, member))
 
-    place("the app under test", mount, app)
+    place("the app under test", "", mount, app)
     for stand_in in stand_ins:
         if not isinstance(stand_in, StandIn):
             raise PartylineException(
                 f"party_for takes StandIn objects after the mount, got {stand_in!r}"
             )
-        place(repr(stand_in), stand_in.mount, stand_in)
-    mounts = {where: member for where, (_label, member) in placed.items() if where}
-    root = placed[""][1] if "" in placed else _nobody_at_root
-    invites = [INVITE_PATH] if "" in placed else []
-    invites.extend(where + INVITE_PATH for where in sorted(mounts))
+        place(repr(stand_in), stand_in.name, stand_in.mount, stand_in)
+    invites: list[str | Invitation] = []
+    mounts: dict[str, WSGIApplication] = {}
+    for where in sorted(placed):
+        group = placed[where]
+        names = [name for _label, name, _member in group if name]
+        if len(set(names)) < len(names):
+            labels = " and ".join(label for label, _n, _m in group)
+            raise PartylineException(
+                f"party_for: {labels} at {where or '/'!r} have the same member name;"
+                " give each stand-in its own name"
+            )
+        shared = [member for _l, name, member in group if name]
+        under_test = [member for _l, name, member in group if not name]
+        if len(group) == 1:
+            mounts[where] = group[0][2]
+        else:
+            # Apps sharing a mount, as a route dispatcher shares one in the
+            # real site: the stand-ins serve their routes, the app the rest.
+            mounts[where] = _SharedMount(
+                t.cast("list[StandIn]", shared), under_test[0] if under_test else _nobody_at_root
+            )
+        if under_test or len(group) == 1:
+            invites.append(where + INVITE_PATH)
+        if len(group) > 1:
+            invites.extend(
+                Invitation(where + INVITE_PATH, member, where, member.name)
+                for member in t.cast("list[StandIn]", shared)
+            )
+    root = mounts.pop("", _nobody_at_root)
     options = {"invites": invites, "base_url": "http://localhost", **party_kwargs}
     party = WSGIParty(DispatcherMiddleware(root, mounts), **options)
     try:
-        joined = {member.script_name for member in party.members}
+        joined = Counter(member.script_name for member in party.members)
         reasons = {declined.path: declined.reason for declined in party.declined}
         absent = [
-            f"{label} at {where or '/'!r} did not join"
-            f" ({reasons.get(where + INVITE_PATH, 'it was not invited')})"
-            for where, (label, _member) in placed.items()
-            if where not in joined
+            f"{' and '.join(label for label, _n, _m in group)} at {where or '/'!r}"
+            f" did not join ({reasons.get(where + INVITE_PATH, 'it was not invited')})"
+            for where, group in placed.items()
+            if joined[where] < len(group)
         ]
         if absent:
             raise PartylineException(f"party_for: {'; '.join(absent)}. {_JOIN_HINT}")
@@ -391,6 +475,21 @@ def party_for(
         party.close()
         raise
     return party
+
+
+class _SharedMount:
+    """Stand-ins and the app under test at one mount: each stand-in serves its routes."""
+
+    def __init__(self, stand_ins: list[StandIn], rest: WSGIApplication) -> None:
+        self.stand_ins = stand_ins
+        self.rest = rest
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        for stand_in in self.stand_ins:
+            adapter = stand_in.url_map.bind_to_environ(environ)
+            if adapter.test(environ.get("PATH_INFO") or "/", environ.get("REQUEST_METHOD")):
+                return stand_in(environ, start_response)
+        return self.rest(environ, start_response)
 
 
 _JOIN_HINT = (
