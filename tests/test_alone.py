@@ -37,6 +37,35 @@ def alone_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 # -- Flask -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("how", ["flask-login", "decorator"])
+def test_a_flask_page_that_requires_login_answers_401_alone(
+    how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Alone there is no owner's login page to send a guest to: 401, as
+    Flask-Login answers without a login view, saying why (not a 500)."""
+    from flask_login import LoginManager, login_required
+
+    from wsgi_party.flask import party_login_required, use_party_login
+
+    app = flask.Flask("alone")
+    FlaskParty(app, name="alone")
+    if how == "flask-login":
+        use_party_login(LoginManager(app))
+        required = login_required
+    else:
+        required = party_login_required
+
+    @app.route("/drafts")
+    @required
+    def drafts() -> str:
+        return "drafts"
+
+    with caplog.at_level(logging.WARNING, logger="wsgi_party"):
+        response = Client(app).get("/drafts")
+    assert response.status_code == 401
+    assert ALONE in response.get_data(as_text=True)
+
+
 def make_flask(**extension: t.Any) -> flask.Flask:
     app = flask.Flask("alone")
     app.jinja_loader = DictLoader({"own.html": "<nav>own</nav>"})

@@ -28,7 +28,7 @@ import flask
 from flask import g
 
 from wsgi_party import Identity
-from wsgi_party.integration import owner_login_url
+from wsgi_party.integration import not_in_party, owner_login_url
 
 from ._look import party_identity
 from ._member import state_of
@@ -107,7 +107,8 @@ def use_party_login(login_manager: t.Any, user_from_identity: UserFromIdentity =
       its own;
     * an ``unauthorized_handler`` that redirects to the owner's login page
       (:func:`party_login_url`) with ``next=`` back to the page asked for,
-      so ``@login_required`` sends visitors there.
+      so ``@login_required`` sends visitors there (an app alone, in no
+      party, answers 401 Unauthorized instead).
 
     ``user_from_identity`` maps the owner's :class:`~wsgi_party.Identity`
     to the app's own user object (a row of its database, say); by default a
@@ -128,7 +129,7 @@ def use_party_login(login_manager: t.Any, user_from_identity: UserFromIdentity =
 
     login_manager.request_loader(lambda request: party_user())
     login_manager.user_loader(lambda user_id: party_user())
-    login_manager.unauthorized_handler(lambda: flask.redirect(party_login_url()))
+    login_manager.unauthorized_handler(_to_login_page)
 
 
 def party_login_url(next_url: str | None = None) -> str:
@@ -161,10 +162,19 @@ def party_login_required(view: _F) -> _F:
             and not flask.current_app.config.get("LOGIN_DISABLED")
             and party_identity() is None
         ):
-            return flask.redirect(party_login_url())
+            return _to_login_page()
         return view(*args, **kwargs)
 
     return t.cast("_F", login_required_view)
+
+
+def _to_login_page() -> t.Any:
+    """Send an anonymous visitor to the owner's login page; an app alone has
+    no owner, so it answers 401, as Flask-Login does without a login view."""
+    state = state_of(flask.current_app)
+    if state.operator is None:
+        flask.abort(401, description=not_in_party(f"Flask app {state.app.name!r}"))
+    return flask.redirect(party_login_url())
 
 
 def _current_page() -> str:
