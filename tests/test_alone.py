@@ -263,3 +263,35 @@ def test_django_alone_link_to_another_member_says_the_app_is_not_in_a_party(
     with pytest.raises(NoReverseMatch, match="not a member of a party") as caught:
         django_client.get("/link/", {"endpoint": "blog:post"})
     assert isinstance(caught.value, UrlBuildError)
+
+
+def test_pyramid_alone_a_guest_refused_a_permission_gets_401_saying_why() -> None:
+    from pyramid.authorization import Allow, Authenticated
+
+    from wsgi_party.pyramid import PartySecurityPolicy, party_forbidden_view
+
+    class Root:
+        __acl__: t.ClassVar = [(Allow, Authenticated, "edit")]
+
+        def __init__(self, request: t.Any) -> None:
+            pass
+
+    config = Configurator(settings={"wsgi_party.name": "wiki"}, root_factory=Root)
+    config.include("wsgi_party.pyramid")
+    config.set_security_policy(PartySecurityPolicy())
+    config.add_forbidden_view(party_forbidden_view)
+    config.add_route("edit", "/edit")
+    config.add_view(lambda request: Response("edit"), route_name="edit", permission="edit")
+    response = Client(config.make_wsgi_app()).get("/edit")
+    assert response.status_code == 401
+    assert ALONE in response.get_data(as_text=True)
+
+
+def test_django_alone_party_login_answers_401_saying_why(django_client: t.Any) -> None:
+    from django.test import RequestFactory
+
+    from wsgi_party.django.auth import party_login
+
+    response = party_login(RequestFactory().get("/login/", {"next": "/drafts/"}))
+    assert response.status_code == 401
+    assert ALONE in response.content.decode()

@@ -41,7 +41,10 @@ from django.contrib.auth.models import (  # type: ignore[import-untyped,unused-i
     AnonymousUser,
     Group,
 )
-from django.http import HttpResponseRedirect  # type: ignore[import-untyped,unused-ignore]
+from django.http import (  # type: ignore[import-untyped,unused-ignore]
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.utils.functional import (  # type: ignore[import-untyped,unused-ignore]
     SimpleLazyObject,
 )
@@ -50,7 +53,7 @@ from django.utils.http import (  # type: ignore[import-untyped,unused-ignore]
 )
 
 from wsgi_party import NoPartylineContext
-from wsgi_party.integration import owner_login_url
+from wsgi_party.integration import not_in_party, owner_login_url
 
 from ._look import party_identity
 from .apps import PARTY_USER_MIDDLEWARE_PATH, PartyImproperlyConfigured, party_config
@@ -219,14 +222,18 @@ def party_login_url(request: t.Any, next_url: str | None = None) -> str:
     return owner_login_url(_operator(), next_url)
 
 
-def party_login(request: t.Any) -> HttpResponseRedirect:
+def party_login(request: t.Any) -> HttpResponse:
     """A view for ``LOGIN_URL``: redirect to the owner's login page.
 
     ``?next=`` (Django's ``REDIRECT_FIELD_NAME``, as ``login_required``
     sends it) is passed on when it points to this site; any other is
     dropped, as Django's ``LoginView`` would. Django's
-    ``LoginRequiredMiddleware`` lets anonymous visitors reach it.
+    ``LoginRequiredMiddleware`` lets anonymous visitors reach it. A project
+    alone (in no party) has no owner's login page: 401 Unauthorized, saying
+    so.
     """
+    if party_config().membership.operator is None:
+        return HttpResponse(not_in_party("the Django project"), status=401)
     next_url = request.GET.get(REDIRECT_FIELD_NAME) or None
     if next_url is not None and not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -24,10 +24,14 @@ from pyramid.authorization import (  # type: ignore[import-untyped]
     Authenticated,
     Everyone,
 )
-from pyramid.httpexceptions import HTTPForbidden, HTTPFound  # type: ignore[import-untyped]
+from pyramid.httpexceptions import (  # type: ignore[import-untyped]
+    HTTPForbidden,
+    HTTPFound,
+    HTTPUnauthorized,
+)
 
 from wsgi_party import NoPartylineContext
-from wsgi_party.integration import owner_login_url
+from wsgi_party.integration import not_in_party, owner_login_url
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -145,9 +149,13 @@ def party_forbidden_view(request: t.Any) -> t.Any:
 
     Register it with ``config.add_forbidden_view(party_forbidden_view)``. A
     visitor who is logged in but lacks the permission gets the 403 as
-    Pyramid raised it.
+    Pyramid raised it. An app alone (in no party) has no owner's login page:
+    an anonymous visitor gets 401 Unauthorized saying so.
     """
     if request.authenticated_userid is None:
+        member = _require_include(request)
+        if member.operator is None:
+            return HTTPUnauthorized(detail=not_in_party(f"Pyramid app {member.member_name()!r}"))
         return HTTPFound(location=party_login_url(request))
     exception = getattr(request, "exception", None)
     return exception if isinstance(exception, HTTPForbidden) else HTTPForbidden()
