@@ -367,7 +367,9 @@ def test_from_routes_reads_django_pyramid_and_flask_rules_of_a_real_site():
             if row["endpoint"] is None:
                 continue
             values = {"pk": 1, "slug": "x"}
-            url = party.url_for(f"{row['member']}:{row['endpoint']}", **values)
+            # A legacy name the member answers for is built as the site's links say it.
+            name = row["endpoint"] if row.get("alias_of") else f"{row['member']}:{row['endpoint']}"
+            url = party.url_for(name, **values)
             # Werkzeug, Django and Pyramid rules (<int:pk>), and Starlette's ({pk}).
             filled = row["rule"].replace("<int:pk>", "1").replace("{pk}", "1")
             assert url.split("?")[0] in {filled, row["rule"].replace("<slug>", "x")}, (row, url)
