@@ -13,6 +13,7 @@ asks around, and remembers the finished link where that is exact (see
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 from types import MappingProxyType
 
@@ -216,16 +217,7 @@ class Linking(Asking):
         if alias is None:
             raise error
         member, endpoint = alias.member, alias.endpoint
-        moved = UrlRequest(
-            f"{member}:{endpoint}",
-            request.values,
-            request.external,
-            request.anchor,
-            request.method,
-            script_root=request.script_root,
-            scheme=request.scheme,
-            host=request.host,
-        )
+        moved = dataclasses.replace(request, endpoint=f"{member}:{endpoint}")
         try:
             answered, url = self._ask_target(member, moved, endpoint)
         except UrlBuildError as exc:
