@@ -241,6 +241,36 @@ def test_method_picks_the_route(site: Site) -> None:
         site.party.url_for("api:create_item", _method="GET")
 
 
+def test_method_picks_among_routes_sharing_a_name(make_party: t.Callable[..., WSGIParty]) -> None:
+    # FastAPI names a route after its function: a GET form and the POST that
+    # handles it, in different routers, often share one name.
+    from fastapi import APIRouter
+
+    app = FastAPI()
+    api = APIRouter()
+
+    @api.post("/items")
+    def create(request: Request) -> dict[str, str]:
+        return {}
+
+    app.include_router(api, prefix="/api")
+
+    @app.get("/items/new")
+    def create(request: Request) -> dict[str, str]:  # noqa: F811 - the shared name is the case
+        return {
+            "get": party_url(request, "create", _method="GET"),
+            "post": party_url(request, "create", _method="POST"),
+        }
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/shop": StarletteMember(app)}))
+    assert party.url_for("shop:create", _method="GET") == "/shop/items/new"
+    assert party.url_for("shop:create", _method="POST") == "/shop/api/items"
+    # Without a method, the first route, as Starlette's url_path_for builds it.
+    assert party.url_for("shop:create") == "/shop" + app.url_path_for("create")
+    page = BufferedClient(party).get("/shop/items/new").json
+    assert page == {"get": "/shop/items/new", "post": "/shop/api/items"}
+
+
 def test_external_urls_and_anchors_follow_the_request_and_the_party_prefix(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:

@@ -18,7 +18,7 @@ routes are left out: their URLs carry a host of their own.
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Router, WebSocketRoute
@@ -52,6 +52,11 @@ class Entry:
     #: Whether ``routes`` lists it: an HTTP route or app (not a websocket
     #: route, nor a mount whose own routes are listed).
     listed: bool
+    #: The router's route that builds it with ``url_path_for``: the route
+    #: itself, or the top mount it is in. Several routes may share a name
+    #: (FastAPI: a ``GET`` form and a ``POST`` handler); the router's own
+    #: ``url_path_for`` would build the first of them for every method.
+    builder: t.Any = field(compare=False, repr=False)
 
 
 def find_router(app: object) -> Router | None:
@@ -88,7 +93,7 @@ class RouteTable:
 
     def refresh(self) -> None:
         """Read the router's routes again."""
-        entries = list(_walk(self.router.routes, "", "", frozenset()))
+        entries = list(_walk(self.router.routes, "", "", frozenset(), None))
         by_name: dict[str, list[Entry]] = {}
         for entry in entries:
             by_name.setdefault(entry.name, []).append(entry)
@@ -134,7 +139,7 @@ class RouteTable:
             raise cannot_build(self._member(), name, missing=missing) from refusal
         path_values = {key: values.pop(key) for key in entry.params}
         try:
-            path = str(self.router.url_path_for(name, **path_values))
+            path = str(entry.builder.url_path_for(name, **path_values))
         except NoMatchFound as exc:
             values.update(path_values)
             raise cannot_build(
@@ -176,7 +181,7 @@ class RouteTable:
 
 
 def _walk(
-    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str]
+    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str], top: t.Any
 ) -> Iterator[Entry]:
     for kind, route in flat_routes(routes):
         if isinstance(kind, Host):
@@ -191,10 +196,11 @@ def _walk(
                 # routes (static files); else its children are.
                 full = prefix + route.name
                 rule_of_app = f"{rule}/{{path:path}}"
-                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children)
-                yield from _walk(children, f"{full}:", rule, own)
+                builder = route if top is None else top
+                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children, builder)
+                yield from _walk(children, f"{full}:", rule, own, builder)
             else:
-                yield from _walk(children, prefix, rule, own)
+                yield from _walk(children, prefix, rule, own, route if top is None else top)
             continue
         name = getattr(route, "name", None)
         path = getattr(route, "path", None)
@@ -208,6 +214,7 @@ def _walk(
             params | convertors.keys(),
             frozenset(methods),
             not isinstance(kind, WebSocketRoute),
+            route if top is None else top,
         )
 
 
