@@ -225,6 +225,39 @@ def test_a_missing_value_names_member_endpoint_and_value_chained_from_no_match_f
     assert isinstance(info.value.__cause__, NoMatchFound)
 
 
+def test_a_route_of_a_host_route_says_the_party_builds_paths_only(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Host, Route, Router
+
+    async def home(request: Request) -> PlainTextResponse:
+        try:
+            return PlainTextResponse(party_url(request, "admin:dashboard"))
+        except PartyBuildError as exc:
+            return PlainTextResponse(str(exc))
+
+    app = Starlette(
+        routes=[
+            Route("/", home, name="home"),
+            Host(
+                "admin.example.com",
+                Router([Route("/dashboard", home, name="dashboard")]),
+                name="admin",
+            ),
+        ]
+    )
+    assert app.url_path_for("admin:dashboard").host == "admin.example.com"
+    party = make_party(DispatcherMiddleware(blog_app(), {"/site": StarletteMember(app)}))
+    hosted = "it is a route of Host('admin.example.com'), whose URLs carry a host of their own"
+    with pytest.raises(UrlBuildError, match=re.escape(hosted)) as info:
+        party.url_for("site:admin:dashboard")
+    assert "member 'site' has 'site:admin:dashboard'" in str(info.value)
+    assert hosted in BufferedClient(party).get("/site/").get_data(as_text=True)
+    assert party.url_for("site:home") == "/site/"
+
+
 def test_an_unknown_endpoint_is_high_and_dry_and_asking_goes_on(site: Site) -> None:
     with pytest.raises(UrlBuildError, match="member 'api' has no endpoint 'api:nope'"):
         site.party.url_for("api:nope")

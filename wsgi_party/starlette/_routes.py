@@ -12,7 +12,8 @@ Starlette's own code (``url_path_for``, ``Route.matches``)::
 Names are Starlette's: a route inside ``Mount(..., name="api")`` is
 ``"api:item"``, a route inside an unnamed mount keeps its own name, and a
 named mount of an app (static files) builds with its ``path`` value. Host
-routes are left out: their URLs carry a host of their own.
+routes are left out: their URLs carry a host of their own, and building
+one says so.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ class RouteTable:
         self._size = -1
         self._by_name: dict[str, list[Entry]] = {}
         self._entries: list[Entry] = []
+        #: Names of routes inside a Host route, with their host: the app has
+        #: them, but their URLs are not paths of this member.
+        self._hosted: dict[str, str] = {}
 
     def refresh(self) -> None:
         """Read the router's routes again."""
@@ -99,6 +103,7 @@ class RouteTable:
             by_name.setdefault(entry.name, []).append(entry)
         self._entries = entries
         self._by_name = by_name
+        self._hosted = dict(_hosted_names(self.router.routes, ""))
         self._size = len(self.router.routes)
 
     def _current(self) -> dict[str, list[Entry]]:
@@ -108,7 +113,7 @@ class RouteTable:
 
     def has(self, name: str) -> bool:
         """Whether a route is named ``name``."""
-        return name in self._current()
+        return name in self._current() or name in self._hosted
 
     # -- url ------------------------------------------------------------------------
 
@@ -123,6 +128,13 @@ class RouteTable:
         """
         entries = self._current().get(name)
         if not entries:
+            if name in self._hosted:
+                raise cannot_build(
+                    self._member(),
+                    name,
+                    reason=f"it is a route of Host({self._hosted[name]!r}), whose URLs carry"
+                    " a host of their own; the party builds the member's paths only",
+                )
             raise no_such_endpoint(self._member(), name)
         fitting = [e for e in entries if not method or not e.methods or method in e.methods]
         if not fitting:
@@ -216,6 +228,28 @@ def _walk(
             not isinstance(kind, WebSocketRoute),
             route if top is None else top,
         )
+
+
+def _hosted_names(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str, str]]:
+    """``(name, host)`` of the Host routes and the routes inside them, as
+    ``url_path_for`` names them."""
+    for kind, route in flat_routes(routes):
+        if isinstance(kind, Host):
+            for name in _names([route], prefix):
+                yield name, route.host
+        elif isinstance(kind, Mount):
+            inner = prefix if route.name is None else f"{prefix}{route.name}:"
+            yield from _hosted_names(route.routes, inner)
+
+
+def _names(routes: Sequence[BaseRoute], prefix: str) -> Iterator[str]:
+    """Every route name under ``routes``, mounts and hosts opened."""
+    for kind, route in flat_routes(routes):
+        name = getattr(route, "name", None)
+        if isinstance(name, str):
+            yield prefix + name
+        if isinstance(kind, (Mount, Host)):
+            yield from _names(route.routes, prefix if name is None else f"{prefix}{name}:")
 
 
 #: What a matcher answers: (endpoint, allowed, methods).
