@@ -54,6 +54,7 @@ from wsgi_party.starlette import (
     PartyBuildError,
     StarletteMember,
     party_identity,
+    party_login_url,
     party_url,
 )
 
@@ -509,6 +510,60 @@ def test_concurrent_requests_each_see_their_own_user(
 
 
 # -- login and look owned by the app -----------------------------------------------------
+
+
+def test_a_dependency_sends_anonymous_visitors_to_the_owners_login_page(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from fastapi import Depends, HTTPException
+
+    accounts = flask.Flask("accounts")
+    accounts.secret_key = "not-a-secret"
+
+    def session_user() -> Identity | None:
+        name = flask.session.get("user")
+        return Identity(name, name) if name else None
+
+    FlaskParty(accounts, name="accounts", identity=session_user, login_endpoint="login")
+
+    @accounts.route("/login")
+    def login() -> str:
+        return "login page"
+
+    @accounts.route("/as/<name>")
+    def log_in_as(name: str) -> str:
+        flask.session["user"] = name
+        return "ok"
+
+    async def logged_in(request: Request) -> Identity:  # the guide's dependency
+        user = party_identity(request)
+        if user is None:
+            raise HTTPException(303, headers={"Location": party_login_url(request)})
+        return user
+
+    app = FastAPI()
+
+    login_required = Depends(logged_in)  # not in Annotated[]: a string cannot name a local
+
+    @app.get("/pages/{name}")
+    def page(name: str, user: Identity = login_required) -> dict[str, str]:
+        return {"page": name, "user": user.name}
+
+    party = make_party(
+        DispatcherMiddleware(accounts, {"/api": StarletteMember(app)}),
+        owners={"identity": "accounts"},
+    )
+    client = BufferedClient(party)
+    response = client.get("/api/pages/caf%C3%A9%2050%25?ref=mail")
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    # Back to this very page: its prefix, its path quoted as it came, its query.
+    assert parse_qs(location.query)["next"] == ["/api/pages/caf%C3%A9%2050%25?ref=mail"]
+    client.get("/as/ann")
+    assert client.get("/api/pages/caf%C3%A9").json == {"page": "café", "user": "ann"}
 
 
 def test_identity_makes_the_app_the_owner_of_login(make_party: t.Callable[..., WSGIParty]) -> None:
