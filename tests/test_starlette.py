@@ -226,6 +226,43 @@ def test_a_missing_value_names_member_endpoint_and_value_chained_from_no_match_f
     assert isinstance(info.value.__cause__, NoMatchFound)
 
 
+def test_websocket_routes_build_links_but_are_neither_listed_nor_claimed(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket
+
+    async def home(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(
+            party_url(request, "chat", room="a b", _external=True, _scheme="wss")
+        )
+
+    async def chat(websocket: WebSocket) -> None:
+        await websocket.close()
+
+    app = Starlette(
+        routes=[Route("/", home, name="home"), WebSocketRoute("/ws/{room}", chat, name="chat")]
+    )
+    legacy = flask.Flask("legacy")
+    FlaskParty(legacy, name="legacy")
+
+    @legacy.route("/ws/<room>")
+    def old_chat(room: str) -> str:
+        return f"the legacy page of room {room}"
+
+    member = StarletteMember(app)
+    party = make_party(RouteDispatcher({"chat": member, "legacy": legacy}, default="legacy"))
+    client = BufferedClient(party)
+    assert client.get("/").get_data(as_text=True) == "wss://localhost/ws/a%20b"
+    assert party.url_for("chat:chat", room="x") == "/ws/x"
+    assert "/ws/{room}" not in [rule for _name, rule, _methods in member.route_table.routes()]
+    # Not claimed: an HTTP request for the path goes to the next member.
+    assert member.match("GET", "/ws/x") is None
+    assert client.get("/ws/x").get_data(as_text=True) == "the legacy page of room x"
+
+
 def test_a_route_of_a_host_route_says_the_party_builds_paths_only(
     make_party: t.Callable[..., WSGIParty],
 ) -> None:
