@@ -54,6 +54,7 @@ from wsgi_party.starlette import (
     PartyBuildError,
     StarletteMember,
     party_identity,
+    party_login_url,
     party_url,
 )
 
@@ -225,6 +226,76 @@ def test_a_missing_value_names_member_endpoint_and_value_chained_from_no_match_f
     assert isinstance(info.value.__cause__, NoMatchFound)
 
 
+def test_websocket_routes_build_links_but_are_neither_listed_nor_claimed(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket
+
+    async def home(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(
+            party_url(request, "chat", room="a b", _external=True, _scheme="wss")
+        )
+
+    async def chat(websocket: WebSocket) -> None:
+        await websocket.close()
+
+    app = Starlette(
+        routes=[Route("/", home, name="home"), WebSocketRoute("/ws/{room}", chat, name="chat")]
+    )
+    legacy = flask.Flask("legacy")
+    FlaskParty(legacy, name="legacy")
+
+    @legacy.route("/ws/<room>")
+    def old_chat(room: str) -> str:
+        return f"the legacy page of room {room}"
+
+    member = StarletteMember(app)
+    party = make_party(RouteDispatcher({"chat": member, "legacy": legacy}, default="legacy"))
+    client = BufferedClient(party)
+    assert client.get("/").get_data(as_text=True) == "wss://localhost/ws/a%20b"
+    assert party.url_for("chat:chat", room="x") == "/ws/x"
+    assert "/ws/{room}" not in [rule for _name, rule, _methods in member.route_table.routes()]
+    # Not claimed: an HTTP request for the path goes to the next member.
+    assert member.match("GET", "/ws/x") is None
+    assert client.get("/ws/x").get_data(as_text=True) == "the legacy page of room x"
+
+
+def test_a_route_of_a_host_route_says_the_party_builds_paths_only(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Host, Route, Router
+
+    async def home(request: Request) -> PlainTextResponse:
+        try:
+            return PlainTextResponse(party_url(request, "admin:dashboard"))
+        except PartyBuildError as exc:
+            return PlainTextResponse(str(exc))
+
+    app = Starlette(
+        routes=[
+            Route("/", home, name="home"),
+            Host(
+                "admin.example.com",
+                Router([Route("/dashboard", home, name="dashboard")]),
+                name="admin",
+            ),
+        ]
+    )
+    assert app.url_path_for("admin:dashboard").host == "admin.example.com"
+    party = make_party(DispatcherMiddleware(blog_app(), {"/site": StarletteMember(app)}))
+    hosted = "it is a route of Host('admin.example.com'), whose URLs carry a host of their own"
+    with pytest.raises(UrlBuildError, match=re.escape(hosted)) as info:
+        party.url_for("site:admin:dashboard")
+    assert "member 'site' has 'site:admin:dashboard'" in str(info.value)
+    assert hosted in BufferedClient(party).get("/site/").get_data(as_text=True)
+    assert party.url_for("site:home") == "/site/"
+
+
 def test_an_unknown_endpoint_is_high_and_dry_and_asking_goes_on(site: Site) -> None:
     with pytest.raises(UrlBuildError, match="member 'api' has no endpoint 'api:nope'"):
         site.party.url_for("api:nope")
@@ -239,6 +310,36 @@ def test_method_picks_the_route(site: Site) -> None:
         match="member 'api' has 'api:create_item' but could not build it: it serves POST, not GET",
     ):
         site.party.url_for("api:create_item", _method="GET")
+
+
+def test_method_picks_among_routes_sharing_a_name(make_party: t.Callable[..., WSGIParty]) -> None:
+    # FastAPI names a route after its function: a GET form and the POST that
+    # handles it, in different routers, often share one name.
+    from fastapi import APIRouter
+
+    app = FastAPI()
+    api = APIRouter()
+
+    @api.post("/items")
+    def create(request: Request) -> dict[str, str]:
+        return {}
+
+    app.include_router(api, prefix="/api")
+
+    @app.get("/items/new")
+    def create(request: Request) -> dict[str, str]:  # noqa: F811 - the shared name is the case
+        return {
+            "get": party_url(request, "create", _method="GET"),
+            "post": party_url(request, "create", _method="POST"),
+        }
+
+    party = make_party(DispatcherMiddleware(blog_app(), {"/shop": StarletteMember(app)}))
+    assert party.url_for("shop:create", _method="GET") == "/shop/items/new"
+    assert party.url_for("shop:create", _method="POST") == "/shop/api/items"
+    # Without a method, the first route, as Starlette's url_path_for builds it.
+    assert party.url_for("shop:create") == "/shop" + app.url_path_for("create")
+    page = BufferedClient(party).get("/shop/items/new").json
+    assert page == {"get": "/shop/items/new", "post": "/shop/api/items"}
 
 
 def test_external_urls_and_anchors_follow_the_request_and_the_party_prefix(
@@ -448,6 +549,60 @@ def test_concurrent_requests_each_see_their_own_user(
 # -- login and look owned by the app -----------------------------------------------------
 
 
+def test_a_dependency_sends_anonymous_visitors_to_the_owners_login_page(
+    make_party: t.Callable[..., WSGIParty],
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from fastapi import Depends, HTTPException
+
+    accounts = flask.Flask("accounts")
+    accounts.secret_key = "not-a-secret"
+
+    def session_user() -> Identity | None:
+        name = flask.session.get("user")
+        return Identity(name, name) if name else None
+
+    FlaskParty(accounts, name="accounts", identity=session_user, login_endpoint="login")
+
+    @accounts.route("/login")
+    def login() -> str:
+        return "login page"
+
+    @accounts.route("/as/<name>")
+    def log_in_as(name: str) -> str:
+        flask.session["user"] = name
+        return "ok"
+
+    async def logged_in(request: Request) -> Identity:  # the guide's dependency
+        user = party_identity(request)
+        if user is None:
+            raise HTTPException(303, headers={"Location": party_login_url(request)})
+        return user
+
+    app = FastAPI()
+
+    login_required = Depends(logged_in)  # not in Annotated[]: a string cannot name a local
+
+    @app.get("/pages/{name}")
+    def page(name: str, user: Identity = login_required) -> dict[str, str]:
+        return {"page": name, "user": user.name}
+
+    party = make_party(
+        DispatcherMiddleware(accounts, {"/api": StarletteMember(app)}),
+        owners={"identity": "accounts"},
+    )
+    client = BufferedClient(party)
+    response = client.get("/api/pages/caf%C3%A9%2050%25?ref=mail")
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    # Back to this very page: its prefix, its path quoted as it came, its query.
+    assert parse_qs(location.query)["next"] == ["/api/pages/caf%C3%A9%2050%25?ref=mail"]
+    client.get("/as/ann")
+    assert client.get("/api/pages/caf%C3%A9").json == {"page": "café", "user": "ann"}
+
+
 def test_identity_makes_the_app_the_owner_of_login(make_party: t.Callable[..., WSGIParty]) -> None:
     api = StarletteMember(starlette_apps.api(), identity=starlette_apps.cookie_identity)
     party = make_party(DispatcherMiddleware(blog_app(), {"/api": api}))
@@ -507,6 +662,37 @@ def test_invite_paths_are_404_in_every_spelling(site: Site, spelling: str) -> No
         assert BufferedClient(alone).get("/__invite__/").status_code == 404
     finally:
         alone.close()
+
+
+# FastAPI 0.165 deprecates root_path=; apps written before still set it.
+@pytest.mark.filterwarnings("ignore:The `root_path` parameter is deprecated")
+@pytest.mark.parametrize("mount", ["/v1", "/api"])
+def test_a_fastapi_root_path_other_than_the_mount_is_warned_about_once(
+    make_party: t.Callable[..., WSGIParty], caplog: pytest.LogCaptureFixture, mount: str
+) -> None:
+    app = FastAPI(root_path="/api")  # as set for a proxy, before the app joined
+
+    @app.get("/items/{n}", name="item")
+    def item(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    party = make_party(DispatcherMiddleware(blog_app(), {mount: StarletteMember(app, name="api")}))
+    client = BufferedClient(party)
+    with caplog.at_level(logging.WARNING, logger="wsgi_party.starlette"):
+        first = client.get(f"{mount}/items/1")
+        client.get(f"{mount}/items/2")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "wsgi_party.starlette"]
+    if mount == "/api":
+        assert first.json == {"n": 1}
+        assert warnings == []
+    else:
+        assert first.status_code == 404  # FastAPI routes "/v1/items/1" under "/api"
+        assert warnings == [
+            "member 'api': the app sets root_path='/api' but the party serves it at '/v1';"
+            " FastAPI puts its root_path in every request, so its routes may not be found"
+            " (404) and request.url_for differs from the party's links: drop root_path="
+            " (the party gives each request its root), or serve the app at '/api'"
+        ]
 
 
 def test_an_exception_in_the_app_is_a_500_naming_the_member_in_the_log(

@@ -50,6 +50,7 @@ def product_page(product_id: int, request: Request) -> HTMLResponse:
 
 # [end-api]
 
+
 # [start-mount]
 import flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -68,7 +69,7 @@ def current_user() -> Identity | None:  # the shop owns login
 
 
 shop.secret_key = "not-a-secret"
-FlaskParty(shop, name="shop", identity=current_user)
+FlaskParty(shop, name="shop", identity=current_user, login_endpoint="sign_in")
 
 
 @shop.route("/")
@@ -82,8 +83,35 @@ def login(name: str) -> str:
     return "ok"
 
 
+@shop.route("/sign-in")
+def sign_in() -> str:  # the login page, with ?next= to come back to
+    return "sign in"
+
+
 application = WSGIParty(DispatcherMiddleware(shop, {"/api": StarletteMember(api, name="api")}))
 # [end-mount]
+
+# [start-login-required]
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
+
+from wsgi_party.starlette import party_login_url
+
+
+async def logged_in(request: Request) -> Identity:
+    user = party_identity(request)
+    if user is None:  # to the owner's login page, and back to this one after
+        raise HTTPException(303, headers={"Location": party_login_url(request)})
+    return user
+
+
+@api.get("/orders", name="orders")
+def orders(user: Annotated[Identity, Depends(logged_in)]) -> dict[str, str]:
+    return {"orders of": user.name}
+
+
+# [end-login-required]
 
 
 def check_links_and_login() -> None:
@@ -92,6 +120,9 @@ def check_links_and_login() -> None:
     client = Client(application)
     # [start-check]
     assert client.get("/").text == "/api/products/3"
+    orders = client.get("/api/orders?page=2", buffered=True)
+    assert orders.status_code == 303
+    assert orders.headers["Location"] == "/sign-in?next=/api/orders?page%3D2"
     page = client.get("/api/products/3", buffered=True).json
     assert page == {
         "id": 3,
@@ -102,6 +133,7 @@ def check_links_and_login() -> None:
     }
     client.get("/login/ann")
     assert client.get("/api/products/3", buffered=True).json["user"] == "Ann"
+    assert client.get("/api/orders", buffered=True).json == {"orders of": "Ann"}
     assert application.url_for("api:product", product_id=4, ref="mail") == (
         "/api/products/4?ref=mail"
     )

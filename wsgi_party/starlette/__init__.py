@@ -19,8 +19,8 @@ request and stopped when the party closes. Its router answers ``url``, ``routes`
 :data:`wsgi_party.partyline` is bound in its endpoints, dependencies and
 templates (``def`` and ``async def``); the helpers take the Starlette
 ``Request``: :func:`party_url`, :func:`party_identity`,
-:func:`party_fragment`, and :func:`install_templates` gives a
-``Jinja2Templates`` the same as globals.
+:func:`party_fragment`, :func:`party_login_url`, and
+:func:`install_templates` gives a ``Jinja2Templates`` the same as globals.
 
 The package holds one concern per module: the member, its routes, the
 event loop and the request scope in it, the lifespan, URLs, login and look,
@@ -39,7 +39,7 @@ except ImportError as error:
     raise ModuleNotFoundError(msg, name=error.name) from error
 
 from ._lifespan import LifespanFailed
-from ._look import party_fragment, party_identity
+from ._look import party_fragment, party_identity, party_login_url
 from ._member import IdentityCallable, StarletteMember, member_of
 from ._templates import install_templates
 from ._urls import PartyBuildError, party_url
@@ -53,5 +53,6 @@ __all__ = [
     "member_of",
     "party_fragment",
     "party_identity",
+    "party_login_url",
     "party_url",
 ]

@@ -6,6 +6,7 @@ In endpoints, dependencies and templates::
 
     user = party_identity(request)           # a wsgi_party.Identity, or None
     header = party_fragment(request, "header")   # Markup, rendered once per request
+    login = party_login_url(request)         # the owner's login page, back to this one
 
 An app given ``identity=`` or ``fragments=`` answers for itself unless the
 party names another member the owner (``WSGIParty(owners=...)``); any
@@ -18,6 +19,7 @@ to run inside an event loop (Django's ORM) answers too.
 from __future__ import annotations
 
 import typing as t
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -27,6 +29,7 @@ from wsgi_party.integration import (
     enter_scope,
     fallback_fragment,
     leave_scope,
+    owner_login_url,
     owner_of,
 )
 
@@ -40,7 +43,7 @@ if t.TYPE_CHECKING:
 
     from ._member import StarletteMember
 
-__all__ = ["party_fragment", "party_identity"]
+__all__ = ["party_fragment", "party_identity", "party_login_url"]
 
 #: ASGI scope key of the fragments rendered for a request.
 _FRAGMENTS_KEY = "wsgi_party.fragments"
@@ -98,6 +101,34 @@ def party_fragment(request: HTTPConnection, name: str) -> Markup:
     return fragment
 
 
+def party_login_url(request: HTTPConnection, next_url: str | None = None) -> str:
+    """The login page of the member that owns login, to come back to ``next_url``.
+
+    ``next_url`` defaults to the page of ``request``: its full path (the
+    party's prefix, the app's mount, the path and the query), so the
+    visitor comes back to it however the site is mounted. A dependency that
+    requires login redirects anonymous visitors there (see the guide).
+    Raises :class:`~wsgi_party.NoAnswer` when no member answers ``login``,
+    and :class:`~wsgi_party.NoPartylineContext` when the app is in no live
+    party.
+
+    .. versionadded:: 0.3
+    """
+    member = member_of(request)
+    scope = member.scope_for(request)
+    operator = _operator(member, scope, "party_login_url")
+    if next_url is None:
+        # The scope's path is text (a2wsgi decodes it): quote it back, "%" too.
+        next_url = quote(request.scope["path"], safe=_PATH_SAFE)
+        if request.url.query:
+            next_url = f"{next_url}?{request.url.query}"
+    return member.runner.call_blocking(_login_url, scope, operator, next_url)
+
+
+#: Characters a path keeps as they are when it is quoted back.
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
 def _answers_itself(member: StarletteMember, scope: RequestScope | None, service: str) -> bool:
     """Whether the member answers ``service`` itself: no other member owns it."""
     if scope is None:
@@ -113,6 +144,15 @@ def _operator(member: StarletteMember, scope: RequestScope | None, doing: str) -
             " live party (no WSGIParty invited it, or the party was closed)"
         )
     return scope.operator
+
+
+def _login_url(scope: RequestScope | None, operator: PartylineOperator, next_url: str) -> str:
+    token = enter_scope(scope) if current_scope() is not scope else None
+    try:
+        return owner_login_url(operator, next_url)
+    finally:
+        if token is not None:
+            leave_scope(token)
 
 
 def _ask(

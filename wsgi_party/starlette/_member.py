@@ -14,6 +14,7 @@ the app's router, ``identity`` from the ``identity=`` callable and
 from __future__ import annotations
 
 import inspect
+import logging
 import typing as t
 import weakref
 
@@ -59,6 +60,8 @@ __all__ = ["MEMBER_KEY", "IdentityCallable", "StarletteMember", "member_of"]
 IdentityCallable = t.Callable[[Request], Identity | None]
 
 _T = t.TypeVar("_T")
+
+_log = logging.getLogger("wsgi_party.starlette")
 
 #: Each member by ``id()`` of its app (the member keeps the app alive).
 _MEMBERS: weakref.WeakValueDictionary[int, StarletteMember] = weakref.WeakValueDictionary()
@@ -119,6 +122,7 @@ class StarletteMember(Membership):
         #: Serves the app through a2wsgi on the member's event loop thread.
         self.runner = LoopRunner(BindScope(app, self), member=self, wait_time=wait_time)
         _answer_untrusted_hosts(app)
+        self._root_checked = False
         # So that a request the app gets without the member (its own
         # TestClient) still finds it: see member_of.
         _MEMBERS[id(app)] = self
@@ -133,7 +137,32 @@ class StarletteMember(Membership):
         current = self.operator
         if current is not None:
             environ[OPERATOR_KEY] = current
+            if not self._root_checked:
+                self._check_root_path(environ.get("SCRIPT_NAME", ""))
         return self.runner(environ, start_response)
+
+    def _check_root_path(self, served_at: str) -> None:
+        """Warn, once, when a FastAPI ``root_path=`` hides where the party serves the app.
+
+        FastAPI puts its own ``root_path`` in every request's scope in place
+        of the one a2wsgi gives (the party's prefix and the mount), so
+        Starlette routes and builds ``request.url_for`` for another place
+        than the party's links point to.
+        """
+        self._root_checked = True
+        own = getattr(self.app, "root_path", None)
+        if isinstance(own, str) and own and own != served_at:
+            _log.warning(
+                "member %r: the app sets root_path=%r but the party serves it at %r;"
+                " FastAPI puts its root_path in every request, so its routes may not be"
+                " found (404) and request.url_for differs from the party's links:"
+                " drop root_path= (the party gives each request its root), or serve"
+                " the app at %r",
+                self.joined_name(),
+                own,
+                served_at,
+                own,
+            )
 
     def close(self) -> None:
         """Stop the member's event loop and join its thread (the party does it on close)."""

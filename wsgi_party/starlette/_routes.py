@@ -12,13 +12,14 @@ Starlette's own code (``url_path_for``, ``Route.matches``)::
 Names are Starlette's: a route inside ``Mount(..., name="api")`` is
 ``"api:item"``, a route inside an unnamed mount keeps its own name, and a
 named mount of an app (static files) builds with its ``path`` value. Host
-routes are left out: their URLs carry a host of their own.
+routes are left out: their URLs carry a host of their own, and building
+one says so.
 """
 
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Router, WebSocketRoute
@@ -52,6 +53,11 @@ class Entry:
     #: Whether ``routes`` lists it: an HTTP route or app (not a websocket
     #: route, nor a mount whose own routes are listed).
     listed: bool
+    #: The router's route that builds it with ``url_path_for``: the route
+    #: itself, or the top mount it is in. Several routes may share a name
+    #: (FastAPI: a ``GET`` form and a ``POST`` handler); the router's own
+    #: ``url_path_for`` would build the first of them for every method.
+    builder: t.Any = field(compare=False, repr=False)
 
 
 def find_router(app: object) -> Router | None:
@@ -85,15 +91,19 @@ class RouteTable:
         self._size = -1
         self._by_name: dict[str, list[Entry]] = {}
         self._entries: list[Entry] = []
+        #: Names of routes inside a Host route, with their host: the app has
+        #: them, but their URLs are not paths of this member.
+        self._hosted: dict[str, str] = {}
 
     def refresh(self) -> None:
         """Read the router's routes again."""
-        entries = list(_walk(self.router.routes, "", "", frozenset()))
+        entries = list(_walk(self.router.routes, "", "", frozenset(), None))
         by_name: dict[str, list[Entry]] = {}
         for entry in entries:
             by_name.setdefault(entry.name, []).append(entry)
         self._entries = entries
         self._by_name = by_name
+        self._hosted = dict(_hosted_names(self.router.routes, ""))
         self._size = len(self.router.routes)
 
     def _current(self) -> dict[str, list[Entry]]:
@@ -103,7 +113,7 @@ class RouteTable:
 
     def has(self, name: str) -> bool:
         """Whether a route is named ``name``."""
-        return name in self._current()
+        return name in self._current() or name in self._hosted
 
     # -- url ------------------------------------------------------------------------
 
@@ -118,6 +128,13 @@ class RouteTable:
         """
         entries = self._current().get(name)
         if not entries:
+            if name in self._hosted:
+                raise cannot_build(
+                    self._member(),
+                    name,
+                    reason=f"it is a route of Host({self._hosted[name]!r}), whose URLs carry"
+                    " a host of their own; the party builds the member's paths only",
+                )
             raise no_such_endpoint(self._member(), name)
         fitting = [e for e in entries if not method or not e.methods or method in e.methods]
         if not fitting:
@@ -134,7 +151,7 @@ class RouteTable:
             raise cannot_build(self._member(), name, missing=missing) from refusal
         path_values = {key: values.pop(key) for key in entry.params}
         try:
-            path = str(self.router.url_path_for(name, **path_values))
+            path = str(entry.builder.url_path_for(name, **path_values))
         except NoMatchFound as exc:
             values.update(path_values)
             raise cannot_build(
@@ -176,7 +193,7 @@ class RouteTable:
 
 
 def _walk(
-    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str]
+    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str], top: t.Any
 ) -> Iterator[Entry]:
     for kind, route in flat_routes(routes):
         if isinstance(kind, Host):
@@ -191,10 +208,11 @@ def _walk(
                 # routes (static files); else its children are.
                 full = prefix + route.name
                 rule_of_app = f"{rule}/{{path:path}}"
-                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children)
-                yield from _walk(children, f"{full}:", rule, own)
+                builder = route if top is None else top
+                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children, builder)
+                yield from _walk(children, f"{full}:", rule, own, builder)
             else:
-                yield from _walk(children, prefix, rule, own)
+                yield from _walk(children, prefix, rule, own, route if top is None else top)
             continue
         name = getattr(route, "name", None)
         path = getattr(route, "path", None)
@@ -208,7 +226,30 @@ def _walk(
             params | convertors.keys(),
             frozenset(methods),
             not isinstance(kind, WebSocketRoute),
+            route if top is None else top,
         )
+
+
+def _hosted_names(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str, str]]:
+    """``(name, host)`` of the Host routes and the routes inside them, as
+    ``url_path_for`` names them."""
+    for kind, route in flat_routes(routes):
+        if isinstance(kind, Host):
+            for name in _names([route], prefix):
+                yield name, route.host
+        elif isinstance(kind, Mount):
+            inner = prefix if route.name is None else f"{prefix}{route.name}:"
+            yield from _hosted_names(route.routes, inner)
+
+
+def _names(routes: Sequence[BaseRoute], prefix: str) -> Iterator[str]:
+    """Every route name under ``routes``, mounts and hosts opened."""
+    for kind, route in flat_routes(routes):
+        name = getattr(route, "name", None)
+        if isinstance(name, str):
+            yield prefix + name
+        if isinstance(kind, (Mount, Host)):
+            yield from _names(route.routes, prefix if name is None else f"{prefix}{name}:")
 
 
 #: What a matcher answers: (endpoint, allowed, methods).
