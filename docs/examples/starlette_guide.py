@@ -68,7 +68,7 @@ def current_user() -> Identity | None:  # the shop owns login
 
 
 shop.secret_key = "not-a-secret"
-FlaskParty(shop, name="shop", identity=current_user)
+FlaskParty(shop, name="shop", identity=current_user, login_endpoint="signin")
 
 
 @shop.route("/")
@@ -82,8 +82,34 @@ def login(name: str) -> str:
     return "ok"
 
 
+@shop.route("/signin")
+def signin() -> str:
+    return "the shop's login form"
+
+
 application = WSGIParty(DispatcherMiddleware(shop, {"/api": StarletteMember(api, name="api")}))
 # [end-mount]
+
+# [start-login]
+from fastapi import Depends, HTTPException
+
+
+def logged_in(request: Request) -> Identity:
+    """A dependency: the owner's user, else a redirect to the owner's login page."""
+    user = party_identity(request)
+    if user is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = partyline.ask_first("login", here)  # the owner's page, with next=here
+        raise HTTPException(303, headers={"Location": login})
+    return user
+
+
+@api.get("/orders", name="orders")
+def orders(user: t.Annotated[Identity, Depends(logged_in)]) -> dict[str, str]:
+    return {"orders of": user.name}
+
+
+# [end-login]
 
 
 def check_links_and_login() -> None:
@@ -108,6 +134,10 @@ def check_links_and_login() -> None:
     html = client.get("/api/products/3/page", buffered=True).text
     assert html == '<a href="/">back to the shop</a>'
     # [end-check]
+    assert client.get("/api/orders", buffered=True).json == {"orders of": "Ann"}
+    guest = Client(application).get("/api/orders?page=2", buffered=True)
+    assert guest.status_code == 303
+    assert guest.location == "/signin?next=/api/orders?page%3D2"
 
 
 # [start-move]
@@ -150,6 +180,32 @@ def check_move() -> None:
     assert site.url_for("api:product", product_id=5) == "/products/5"
 
 
+def check_moved_names() -> None:
+    """The legacy route is deleted: the party maps its old names to the API's."""
+    from werkzeug.test import Client
+
+    # [start-moved]
+    legacy = flask.Flask("legacy")
+    FlaskParty(legacy, name="legacy")  # its old_product route is deleted
+
+    @legacy.route("/about")
+    def about() -> str:
+        return flask_party_url("old_product", product_id=5)  # the old name, still building
+
+    site = WSGIParty(
+        RouteDispatcher({"api": StarletteMember(moved), "legacy": legacy}, default="legacy"),
+        moved={"old_product": "api:product", "legacy:old_product": "api:product"},
+    )
+    # [end-moved]
+    try:
+        client = Client(site)
+        assert client.get("/about").text == "/products/5"
+        assert site.url_for("legacy:old_product", product_id=6) == "/products/6"
+        assert client.get("/products/5", buffered=True).json == {"product": 5}
+    finally:
+        site.close()
+
+
 if __name__ == "__main__":
     try:
         check_links_and_login()
@@ -157,4 +213,5 @@ if __name__ == "__main__":
     finally:
         application.close()  # stops the API's event loop thread
         site.close()
+    check_moved_names()
     print("starlette guide: ok")
