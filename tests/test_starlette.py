@@ -740,6 +740,25 @@ def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
     assert "is not in a party" in str(first)
 
 
+def test_an_unnamed_app_alone_is_named_by_its_framework_not_none() -> None:
+    api = StarletteMember(starlette_apps.api())  # no name, in no party
+    try:
+        assert api.app_label() == "the Starlette app"
+        named = StarletteMember(starlette_apps.api(), name="api")
+        assert named.app_label() == "Starlette app 'api'"
+        named.close()
+        from starlette.requests import Request
+
+        request = Request(
+            {"type": "http", "path": "/x", "headers": [], "query_string": b"", "app": api.app}
+        )
+        with pytest.raises(PartyBuildError, match="the Starlette app is not in a party") as info:
+            party_url(request, "blog:post", id=1)
+        assert "None" not in str(info.value)
+    finally:
+        api.close()
+
+
 def test_party_build_error_is_starlettes_no_match_found(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
