@@ -451,7 +451,7 @@ def test_no_reverse_match_outside_any_party() -> None:
     from wsgi_party.django import party_url
 
     assert django_config().operator is None
-    with pytest.raises(NoReverseMatch, match=r"'blog:post'.*not a member of a party"):
+    with pytest.raises(NoReverseMatch, match=r"'blog:post'.*Django project is not in a party"):
         party_url("blog:post", id=3)
 
 

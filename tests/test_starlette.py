@@ -201,11 +201,27 @@ def test_unused_values_become_the_query_string_as_flask_builds_it(site: Site) ->
 def test_values_are_converted_by_starlettes_convertors(site: Site) -> None:
     assert site.party.url_for("api:item", id="12") == "/api/items/12"
     assert site.party.url_for("shop:price", amount=1.5) == "/shop/price/1.5"
-    with pytest.raises(PartylineException, match=r"member 'shop' .*'catalog:entry'.*-1") as info:
+    with pytest.raises(UrlBuildError, match=r"member 'shop' .*'shop:catalog:entry'.*-1") as info:
         site.party.url_for("shop:catalog:entry", lang="en", n=-1)
     assert isinstance(info.value.__cause__, AssertionError)
-    with pytest.raises(PartylineException, match=r"member 'shop' .*'word'"):
+    with pytest.raises(UrlBuildError, match=r"member 'shop' .*the converter of 'word'"):
         site.party.url_for("shop:word", word="a/b")
+
+
+def test_a_value_a_convertor_refuses_names_it_as_every_framework_does(site: Site) -> None:
+    with pytest.raises(UrlBuildError) as info:
+        site.party.url_for("shop:catalog:entry", lang="en", n=-1)
+    assert str(info.value).startswith(
+        "member 'shop' has 'shop:catalog:entry' but could not build it:"
+        " the converter of 'n' refused -1 (AssertionError: "
+    )
+    assert [(r.member, r.refused) for r in info.value.refusals] == [("shop", "n")]
+    assert isinstance(info.value.__cause__, AssertionError)
+    with pytest.raises(UrlBuildError, match="the converter of 'lang' refused ''"):
+        site.party.url_for("shop:catalog:entry", lang="", n=1)
+    # Asked around, the refusal passes the ask on, and is said when nobody builds it.
+    with pytest.raises(UrlBuildError, match="the converter of 'n' refused 'x'"):
+        site.party.url_for("catalog:entry", lang="en", n="x")
 
 
 def test_path_values_are_quoted_so_the_server_reads_them_back(site: Site) -> None:
@@ -908,6 +924,25 @@ def test_the_app_alone_builds_its_own_links_and_says_the_party_is_missing(
     (first,) = raised_in_app(caplog)
     assert isinstance(first, PartyBuildError)
     assert "is not in a party" in str(first)
+
+
+def test_an_unnamed_app_alone_is_named_by_its_framework_not_none() -> None:
+    api = StarletteMember(starlette_apps.api())  # no name, in no party
+    try:
+        assert api.app_label() == "the Starlette app"
+        named = StarletteMember(starlette_apps.api(), name="api")
+        assert named.app_label() == "Starlette app 'api'"
+        named.close()
+        from starlette.requests import Request
+
+        request = Request(
+            {"type": "http", "path": "/x", "headers": [], "query_string": b"", "app": api.app}
+        )
+        with pytest.raises(PartyBuildError, match="the Starlette app is not in a party") as info:
+            party_url(request, "blog:post", id=1)
+        assert "None" not in str(info.value)
+    finally:
+        api.close()
 
 
 def test_party_build_error_is_starlettes_no_match_found(

@@ -11,7 +11,8 @@ the others, above all to build links across applications and frameworks::
 
 Each app joins through its invite route (``/__invite__/``), which the
 framework integrations provide (:mod:`wsgi_party.flask`,
-:mod:`wsgi_party.pyramid`, :mod:`wsgi_party.django`) and
+:mod:`wsgi_party.pyramid`, :mod:`wsgi_party.django`,
+:mod:`wsgi_party.starlette` for Starlette and FastAPI) and
 :class:`PartyMember` provides for any WSGI app. Inside a member's request,
 :data:`partyline` is that member's operator::
 

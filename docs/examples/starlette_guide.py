@@ -182,6 +182,32 @@ def check_move() -> None:
     assert site.url_for("api:product", product_id=5) == "/products/5"
 
 
+def check_moved_names() -> None:
+    """The legacy route is deleted: the party maps its old names to the API's."""
+    from werkzeug.test import Client
+
+    # [start-moved]
+    legacy = flask.Flask("legacy")
+    FlaskParty(legacy, name="legacy")  # its old_product route is deleted
+
+    @legacy.route("/about")
+    def about() -> str:
+        return flask_party_url("old_product", product_id=5)  # the old name, still building
+
+    site = WSGIParty(
+        RouteDispatcher({"api": StarletteMember(moved), "legacy": legacy}, default="legacy"),
+        moved={"old_product": "api:product", "legacy:old_product": "api:product"},
+    )
+    # [end-moved]
+    try:
+        client = Client(site)
+        assert client.get("/about").text == "/products/5"
+        assert site.url_for("legacy:old_product", product_id=6) == "/products/6"
+        assert client.get("/products/5", buffered=True).json == {"product": 5}
+    finally:
+        site.close()
+
+
 if __name__ == "__main__":
     try:
         check_links_and_login()
@@ -189,4 +215,5 @@ if __name__ == "__main__":
     finally:
         application.close()  # stops the API's event loop thread
         site.close()
+    check_moved_names()
     print("starlette guide: ok")

@@ -33,7 +33,7 @@ from wsgi_party import (
     encode_query,
     request_host,
 )
-from wsgi_party.integration import refusals_message
+from wsgi_party.integration import not_in_party, refusals_message
 
 from ._look import django_request, serving
 from .apps import party_config
@@ -134,9 +134,8 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
             ) from own.__cause__
         raise PartyNoReverseMatch(
             f"Reverse for {endpoint!r} not found: it is not a URL name of this"
-            " Django project, and the project is not a member of a party to ask"
-            " (mount it under a WSGIParty with 'wsgi_party.django.PartyMiddleware'"
-            " in MIDDLEWARE)",
+            f" Django project, and {not_in_party('the Django project')}; it joins"
+            " with 'wsgi_party.django.PartyMiddleware' in MIDDLEWARE",
             endpoint,
             (),
         )

@@ -30,7 +30,13 @@ from wsgi_party import (
     UrlRequest,
     encode_query,
 )
-from wsgi_party.integration import cannot_build, current_scope, no_such_endpoint, request_host
+from wsgi_party.integration import (
+    cannot_build,
+    current_scope,
+    no_such_endpoint,
+    not_in_party,
+    request_host,
+)
 
 from ._compat import pattern_names, quote_anchor, quote_elements, quote_query, request_methods
 from ._look import as_app
@@ -324,9 +330,10 @@ def party_url(member: PyramidMember, request: t.Any, endpoint: str, kw: dict[str
                 raise NoSuchRoute(str(exc), endpoint, (), (exc,)) from exc.__cause__ or exc
             raise NoSuchRoute(str(exc), endpoint, ()) from exc
     if operator is None:
+        name = member.member_name()
+        app = f"Pyramid app {name!r}" if name is not None else "the Pyramid app"
         raise NoSuchRoute(
-            f"no route named {endpoint!r} in this app, which is not a member of"
-            " any party (asked: nobody)",
+            f"no route named {endpoint!r} in this app, and {not_in_party(app)}",
             endpoint,
             (),
         )

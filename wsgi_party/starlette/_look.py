@@ -62,7 +62,7 @@ def party_identity(request: HTTPConnection) -> Identity | None:
     if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
         return member.identity_of(t.cast("Request", request))
     if scope is None and member.operator is None:
-        member.identity_alone(f"Starlette app {member.joined_name()!r}")
+        member.identity_alone(member.app_label())
         return None
     operator = _operator(member, scope, "party_identity")
     answer = member.runner.call_blocking(_ask, scope, operator, "identity", None)

@@ -173,6 +173,12 @@ class StarletteMember(Membership):
         operator = self.operator
         return operator.name if operator is not None else self.name
 
+    def app_label(self) -> str:
+        """The app as messages name it: ``Starlette app 'api'``, or
+        ``the Starlette app`` when it has no name (alone, none given)."""
+        name = self.joined_name()
+        return f"Starlette app {name!r}" if name is not None else "the Starlette app"
+
     @property
     def templates(self) -> Jinja2Templates | None:
         """The templates fragments render with: given, else ``app.state.templates``."""

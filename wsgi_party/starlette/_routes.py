@@ -24,13 +24,14 @@ from urllib.parse import quote
 
 from starlette.routing import BaseRoute, Host, Match, Mount, NoMatchFound, Router, WebSocketRoute
 
-from wsgi_party import PartylineException
 from wsgi_party.integration import cannot_build, no_such_endpoint
 
 from ._compat import flat_routes
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+
+    from starlette.convertors import Convertor
 
 __all__ = ["RouteTable", "find_router"]
 
@@ -58,6 +59,8 @@ class Entry:
     #: (FastAPI: a ``GET`` form and a ``POST`` handler); the router's own
     #: ``url_path_for`` would build the first of them for every method.
     builder: t.Any = field(compare=False, repr=False)
+    #: The convertor of each path value, to say which value one refused.
+    convertors: t.Mapping[str, Convertor[t.Any]] = field(compare=False, repr=False)
 
 
 def find_router(app: object) -> Router | None:
@@ -97,7 +100,7 @@ class RouteTable:
 
     def refresh(self) -> None:
         """Read the router's routes again."""
-        entries = list(_walk(self.router.routes, "", "", frozenset(), None))
+        entries = list(_walk(self.router.routes, "", "", {}, None))
         by_name: dict[str, list[Entry]] = {}
         for entry in entries:
             by_name.setdefault(entry.name, []).append(entry)
@@ -123,8 +126,8 @@ class RouteTable:
         The values the route's path takes are taken out of ``values``; the
         rest stay for the query string. A route that lacks values raises
         :class:`~wsgi_party.CannotBuild` naming them, chained from Starlette's
-        ``NoMatchFound``; a value its convertor refuses raises
-        :class:`~wsgi_party.PartylineException`.
+        ``NoMatchFound``; a value its convertor refuses, one naming that
+        value, chained from the convertor's error.
         """
         entries = self._current().get(name)
         if not entries:
@@ -159,9 +162,13 @@ class RouteTable:
             ) from exc
         except (AssertionError, ValueError, TypeError) as exc:
             # A convertor refused a value (-1 for an int, "" or "a/b" for a str).
-            raise PartylineException(
-                f"member {self._member()!r} cannot build endpoint {name!r} with values"
-                f" {path_values!r} (route {entry.rule!r}): {type(exc).__name__}: {exc}"
+            values.update(path_values)
+            refused = _refused(entry, path_values)
+            reason = f"{type(exc).__name__}: {exc}"
+            if refused is None:
+                raise cannot_build(self._member(), name, reason=reason) from exc
+            raise cannot_build(
+                self._member(), name, refused=refused, given=path_values[refused], reason=reason
             ) from exc
         return quote(path, safe=_PATH_SAFE)
 
@@ -193,13 +200,19 @@ class RouteTable:
 
 
 def _walk(
-    routes: Sequence[BaseRoute], prefix: str, rule_prefix: str, params: frozenset[str], top: t.Any
+    routes: Sequence[BaseRoute],
+    prefix: str,
+    rule_prefix: str,
+    convertors: t.Mapping[str, Convertor[t.Any]],
+    top: t.Any,
 ) -> Iterator[Entry]:
     for kind, route in flat_routes(routes):
         if isinstance(kind, Host):
             continue  # built with a host of its own; not a path of this member
         if isinstance(kind, Mount):
-            own = params | (route.param_convertors.keys() - {"path"})
+            mounted = dict(route.param_convertors)
+            path_convertor = mounted.pop("path", None)
+            own = {**convertors, **mounted}
             rule = rule_prefix + route.path
             children = route.routes
             if route.name is not None:
@@ -208,25 +221,36 @@ def _walk(
                 # routes (static files); else its children are.
                 full = prefix + route.name
                 rule_of_app = f"{rule}/{{path:path}}"
+                of_app = {**own, "path": path_convertor} if path_convertor else own
                 builder = route if top is None else top
-                yield Entry(full, rule_of_app, own | {"path"}, frozenset(), not children, builder)
+                yield Entry(
+                    full,
+                    rule_of_app,
+                    frozenset(own) | {"path"},
+                    frozenset(),
+                    not children,
+                    builder,
+                    of_app,
+                )
                 yield from _walk(children, f"{full}:", rule, own, builder)
             else:
                 yield from _walk(children, prefix, rule, own, route if top is None else top)
             continue
         name = getattr(route, "name", None)
         path = getattr(route, "path", None)
-        convertors = getattr(route, "param_convertors", None)
-        if not isinstance(name, str) or not isinstance(path, str) or convertors is None:
+        route_convertors = getattr(route, "param_convertors", None)
+        if not isinstance(name, str) or not isinstance(path, str) or route_convertors is None:
             continue
         methods = getattr(route, "methods", None) or ()
+        taken = {**convertors, **route_convertors}
         yield Entry(
             prefix + name,
             rule_prefix + path,
-            params | convertors.keys(),
+            frozenset(taken),
             frozenset(methods),
             not isinstance(kind, WebSocketRoute),
             route if top is None else top,
+            taken,
         )
 
 
@@ -250,6 +274,22 @@ def _names(routes: Sequence[BaseRoute], prefix: str) -> Iterator[str]:
             yield prefix + name
         if isinstance(kind, (Mount, Host)):
             yield from _names(route.routes, prefix if name is None else f"{prefix}{name}:")
+
+
+def _refused(entry: Entry, values: t.Mapping[str, t.Any]) -> str | None:
+    """The name of the first value (by name) its convertor refuses, if one does.
+
+    Only called when a build failed, so it may take its time.
+    """
+    for key in sorted(values):
+        convertor = entry.convertors.get(key)
+        if convertor is None:
+            continue
+        try:
+            convertor.to_string(values[key])
+        except (AssertionError, ValueError, TypeError):
+            return key
+    return None
 
 
 #: What a matcher answers: (endpoint, allowed, methods).

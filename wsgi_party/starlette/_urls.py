@@ -75,7 +75,7 @@ def party_url(request: HTTPConnection, endpoint: str, /, **values: t.Any) -> str
     if scope is None:
         raise PartyBuildError(
             f"could not build a URL for endpoint {endpoint!r}: the app has no route"
-            f" named so, and {not_in_party(f'Starlette app {member.joined_name()!r}')}",
+            f" named so, and {not_in_party(member.app_label())}",
             endpoint,
             (),
         )
