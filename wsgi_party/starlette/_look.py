@@ -30,7 +30,6 @@ from wsgi_party.integration import (
     fallback_fragment,
     leave_scope,
     owner_login_url,
-    owner_of,
 )
 
 from ._member import member_of
@@ -59,9 +58,9 @@ def party_identity(request: HTTPConnection) -> Identity | None:
     """
     member = member_of(request)
     scope = member.scope_for(request)
-    if member.identity_callable is not None and _answers_itself(member, scope, "identity"):
+    if member.answers_itself("identity"):
         return member.identity_of(t.cast("Request", request))
-    if scope is None and member.operator is None:
+    if scope is None:
         member.identity_alone(member.app_label())
         return None
     operator = _operator(member, scope, "party_identity")
@@ -82,9 +81,9 @@ def party_fragment(request: HTTPConnection, name: str) -> Markup:
         return fragment
     member = member_of(request)
     scope = member.scope_for(request)
-    if name in member.fragments and _answers_itself(member, scope, "layout"):
+    if name in member.fragments and member.answers_itself("layout"):
         fragment = Markup(member.render(name, t.cast("Request", request)))
-    elif scope is None and member.operator is None:
+    elif scope is None:
         fragment = Markup(fallback_fragment(member.fragment_fallback, name))
     else:
         operator = _operator(member, scope, f"party_fragment({name!r})")
@@ -127,14 +126,6 @@ def party_login_url(request: HTTPConnection, next_url: str | None = None) -> str
 
 #: Characters a path keeps as they are when it is quoted back.
 _PATH_SAFE = "/:@!$&'()*+,;=~"
-
-
-def _answers_itself(member: StarletteMember, scope: RequestScope | None, service: str) -> bool:
-    """Whether the member answers ``service`` itself: no other member owns it."""
-    if scope is None:
-        return True
-    owner = owner_of(scope.operator, service)
-    return owner is None or owner == scope.operator.name
 
 
 def _operator(member: StarletteMember, scope: RequestScope | None, doing: str) -> PartylineOperator:
