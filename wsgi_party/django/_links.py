@@ -105,9 +105,6 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
     scope = current_scope()
     if external and serving.get():
         _check_allowed_host(request, scope)
-    local = endpoint
-    if operator is not None and operator.name and endpoint.startswith(operator.name + ":"):
-        local = endpoint[len(operator.name) + 1 :]
     refusal: HighAndDry
     if operator is None or own_url is None or (scope is not None and scope.operator is operator):
         # One of the project's own requests (or no party): Django's own prefix.
@@ -117,6 +114,7 @@ def party_url(endpoint: str, *, request: t.Any = None, **values: t.Any) -> str:
         if path is not None:
             url = _finish(get_script_prefix() + path[1:], rest, wanted.anchor)
             return _absolute(url, endpoint, request, operator, scheme) if external else url
+        local = _own_name(endpoint, operator) or endpoint
         refusal = membership.reverser.refusal(membership.joined_as, local, values, current_app)
     else:
         # Another member's request, or none (a management command): the
@@ -192,12 +190,21 @@ def _reverse_own(
     the project has no such name, the whole name: a namespace may be named
     like the member (see :ref:`member-named-like-a-namespace`).
     """
-    name = operator.name if operator is not None else None
-    if name and endpoint.startswith(name + ":"):
-        path = reverser.find(endpoint[len(name) + 1 :], values, current_app)
+    own = _own_name(endpoint, operator)
+    if own is not None:
+        path = reverser.find(own, values, current_app)
         if path is not None:
             return path
     return reverser.find(endpoint, values, current_app)
+
+
+def _own_name(endpoint: str, operator: PartylineOperator | None) -> str | None:
+    """``name`` of ``"<member>:name"`` where ``<member>`` is this project's
+    member name, else ``None``."""
+    member = operator.name if operator is not None else None
+    if member and endpoint.startswith(member + ":"):
+        return endpoint[len(member) + 1 :]
+    return None
 
 
 def _check_allowed_host(request: t.Any, scope: RequestScope | None) -> None:
