@@ -57,7 +57,13 @@ from ._context import (
     request_scope,
     unbind_request,
 )
-from ._exceptions import HighAndDry, NoAnswer, NoSuchServiceName, PartylineException
+from ._exceptions import (
+    ConfigurationError,
+    HighAndDry,
+    NoAnswer,
+    NoSuchServiceName,
+    PartylineException,
+)
 from ._hosts import request_host
 from ._identity import Identity
 from ._invitations import INVITE_PATH
@@ -95,6 +101,7 @@ __all__ = [
     "build_link",
     "call_key",
     "cannot_build",
+    "check_fallback",
     "check_owners",
     "checked_aliases",
     "current_scope",
@@ -200,6 +207,24 @@ def not_in_party(app: str) -> str:
         f"{app} is not in a party, so no other member can be asked (it is"
         " running alone: its own server or tests; mount it under a WSGIParty,"
         " or use wsgi_party.testing's stand-ins in its tests)"
+    )
+
+
+def check_fallback(value: object, source: str) -> str | Mapping[str, str] | None:
+    """A configured fragment fallback, checked: ``None``, one HTML string,
+    or a mapping of fragment name to HTML (see :func:`fallback_fragment`).
+
+    ``source`` names where it was given (a setting) in the
+    :class:`~wsgi_party.ConfigurationError` for anything else.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return dict(value)
+    raise ConfigurationError(
+        f"{source} must be an HTML string, or a dict of fragment name to HTML, got {value!r}"
     )
 
 

@@ -28,7 +28,7 @@ from django.core.exceptions import (  # type: ignore[import-untyped,unused-ignor
 )
 
 from wsgi_party import ConfigurationError
-from wsgi_party.integration import check_owners, checked_aliases
+from wsgi_party.integration import check_fallback, check_owners, checked_aliases
 
 if t.TYPE_CHECKING:
     from wsgi_party import PartylineOperator, UrlHandler
@@ -163,17 +163,12 @@ def aliases() -> Mapping[str, str]:
 def fragment_fallback() -> str | Mapping[str, str] | None:
     """``WSGI_PARTY_FRAGMENT_FALLBACK``: other members' fragments while the
     project is in no party (one HTML string, or a dict by fragment name)."""
-    fallback = getattr(settings, "WSGI_PARTY_FRAGMENT_FALLBACK", None)
-    if fallback is None or isinstance(fallback, str):
-        return fallback
-    if isinstance(fallback, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in fallback.items()
-    ):
-        return fallback
-    raise PartyImproperlyConfigured(
-        "WSGI_PARTY_FRAGMENT_FALLBACK must be an HTML string, or a dict of fragment"
-        f" name to HTML, got {fallback!r}"
-    )
+    try:
+        return check_fallback(
+            getattr(settings, "WSGI_PARTY_FRAGMENT_FALLBACK", None), "WSGI_PARTY_FRAGMENT_FALLBACK"
+        )
+    except ConfigurationError as exc:
+        raise PartyImproperlyConfigured(str(exc)) from None
 
 
 def identity_enabled() -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pyramid.exceptions import ConfigurationError  # type: ignore[import-untyped]
 
 import wsgi_party
+from wsgi_party.integration import check_fallback
 from wsgi_party.integration import check_owners as wsgi_party_owners
 
 if t.TYPE_CHECKING:
@@ -132,16 +133,10 @@ def owners_setting(value: object) -> dict[str, str]:
 def fallback_setting(value: object) -> str | Mapping[str, str] | None:
     """:data:`FALLBACK_SETTING`: one HTML string for every fragment, or a
     mapping of fragment name to HTML (from Python settings)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return dict(value)
-    raise PyramidConfigurationError(
-        f"setting {FALLBACK_SETTING} must be an HTML string, or a dict of fragment"
-        f" name to HTML, got {value!r}"
-    )
+    try:
+        return check_fallback(value, f"setting {FALLBACK_SETTING}")
+    except wsgi_party.ConfigurationError as exc:
+        raise PyramidConfigurationError(str(exc)) from None
 
 
 def name_setting(value: object) -> str | None:

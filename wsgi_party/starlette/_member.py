@@ -32,6 +32,7 @@ from wsgi_party import (
 from wsgi_party.integration import (
     Membership,
     RequestScope,
+    check_fallback,
     current_scope,
     enter_scope,
     invited_operator,
@@ -106,7 +107,9 @@ class StarletteMember(Membership):
     ) -> None:
         super().__init__(self, name)
         #: Other members' fragments while the app is in no party.
-        self.fragment_fallback = fragment_fallback
+        self.fragment_fallback = check_fallback(
+            fragment_fallback, "StarletteMember(fragment_fallback=...)"
+        )
         #: The ASGI app.
         self.app = app
         #: The identity callable, if the app owns login.
